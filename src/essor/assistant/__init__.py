@@ -1,0 +1,1 @@
+"""Grounded answering: retrieve, compose, verify, and answer with citations or abstain."""

@@ -1,0 +1,1 @@
+"""The ``essor`` command: thin wrappers over the domain functions."""

@@ -1,0 +1,1 @@
+"""Retrieval evaluation against question sets with relevance labels."""

@@ -1,0 +1,1 @@
+"""Collections, documents and their versions, ingestion, text analysis, index and search."""

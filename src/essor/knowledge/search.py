@@ -1,0 +1,128 @@
+"""Ranked passage search: the Python API behind ``essor search`` and the answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from essor.knowledge.analysis import query_terms
+from essor.knowledge.index import IndexHit, IndexQuery, get_backend
+from essor.knowledge.models import Chunk, Collection, Document, Section
+from essor.settings import Settings, get_settings
+
+MAX_QUERY_CHARS = 2_000
+MAX_LIMIT = 1_000
+
+
+class UnknownCollectionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: int
+    document_id: int
+    document_ref: str  # the document's id in its source (file path or JSONL id)
+    collection: str
+    title: str
+    section: str
+    passage_ref: str | None  # the section's id in its source, when it had one
+    url: str | None
+    start: int
+    end: int
+    text: str
+    score: float
+    language: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def resolve_collections(session: Session, names: Sequence[str] | None) -> frozenset[int]:
+    """Ids of the named collections (all of them when ``names`` is None)."""
+    if names is None:
+        return frozenset(session.scalars(select(Collection.id)).all())
+    wanted = [n.strip() for n in names if n.strip()]
+    rows = session.execute(
+        select(Collection.name, Collection.id).where(Collection.name.in_(wanted))
+    ).all()
+    found = {r[0]: r[1] for r in rows}
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise UnknownCollectionError(f"unknown collection: {', '.join(missing)}")
+    return frozenset(found.values())
+
+
+def search_hits(
+    session: Session,
+    query: str,
+    collection_ids: frozenset[int],
+    *,
+    limit: int = 10,
+    settings: Settings | None = None,
+) -> list[IndexHit]:
+    settings = settings or get_settings()
+    terms = tuple(query_terms(query[:MAX_QUERY_CHARS]))
+    index_query = IndexQuery(
+        terms=terms,
+        collection_ids=collection_ids,
+        limit=max(0, min(limit, MAX_LIMIT)),
+        doc_weight=settings.doc_weight,
+    )
+    return get_backend(settings).search(session, index_query)
+
+
+def hydrate(session: Session, hits: Sequence[IndexHit]) -> list[Passage]:
+    """Turn index hits into passages, in hit order, dropping any that vanished meanwhile."""
+    if not hits:
+        return []
+    rows = session.execute(
+        select(Chunk, Document, Section.path, Section.external_id, Collection.name)
+        .join(Document, Document.id == Chunk.document_id)
+        .join(Section, Section.id == Chunk.section_id)
+        .join(Collection, Collection.id == Chunk.collection_id)
+        .where(Chunk.id.in_([h.chunk_id for h in hits]))
+    ).all()
+    by_id = {r[0].id: r for r in rows}
+    out: list[Passage] = []
+    for hit in hits:
+        row = by_id.get(hit.chunk_id)
+        if row is None:
+            continue
+        chunk, doc, section_path, section_ref, collection_name = row
+        out.append(
+            Passage(
+                chunk_id=chunk.id,
+                document_id=doc.id,
+                document_ref=doc.external_id,
+                collection=collection_name,
+                title=doc.title,
+                section=section_path,
+                passage_ref=section_ref,
+                url=doc.url,
+                start=chunk.start,
+                end=chunk.end,
+                text=chunk.text,
+                score=round(hit.score, 4),
+                language=doc.language,
+            )
+        )
+    return out
+
+
+def search(
+    session: Session,
+    query: str,
+    *,
+    collections: Sequence[str] | None = None,
+    limit: int = 10,
+    settings: Settings | None = None,
+) -> list[Passage]:
+    """Best passages for ``query`` in the given collections (all when None), best first."""
+    ids = resolve_collections(session, collections)
+    hits = search_hits(session, query, ids, limit=limit, settings=settings)
+    return hydrate(session, hits)

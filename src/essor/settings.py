@@ -1,0 +1,67 @@
+"""The one settings class. Every field is an ``ESSOR_*`` environment variable (or a ``.env`` line).
+
+``docs/settings.md`` documents each field; a test fails when a field is undocumented.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESSOR_", env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    data_dir: Path = Field(Path("essor-data"), description="where the database and index live")
+    database_url: str = Field("", description="SQLAlchemy URL; default: SQLite in data_dir")
+    secret_key: str = Field(DEFAULT_SECRET, description="signs sessions; must be set in production")
+    max_upload_bytes: int = Field(50 * 1024 * 1024, description="largest file ingest accepts")
+    parse_timeout_seconds: float = Field(
+        20.0, description="longest time one file may take to parse"
+    )
+    chunk_max_tokens: int = Field(256, description="embedding-window size a chunk must fit")
+    bm25_k1: float = Field(1.2, description="BM25 term-frequency saturation")
+    bm25_b: float = Field(0.75, description="BM25 length normalisation of chunks")
+    bm25_doc_b: float = Field(
+        0.5, description="BM25 length normalisation of whole documents (lengths vary far more)"
+    )
+    bigrams: bool = Field(
+        False, description="also index adjacent term pairs (measured worse on the dev sets)"
+    )
+    doc_weight: float = Field(0.5, description="weight of the whole-document score in ranking")
+    abstain_threshold: float = Field(0.35, description="minimum evidence strength to answer")
+    answer_max_sentences: int = Field(4, description="most sentences an extractive answer quotes")
+    host: str = Field("127.0.0.1", description="address the web server binds")
+    port: int = Field(8000, description="port the web server binds")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("ESSOR_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'essor.db').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings (the environment changed, e.g. in a test or the CLI)."""
+    get_settings.cache_clear()
