@@ -13,7 +13,8 @@ from essor.knowledge.search import Passage
 from essor.knowledge.sentences import sentence_spans
 
 MAX_PER_PASSAGE = 2
-MIN_SENTENCE_CHARS = 25
+MIN_SENTENCE_CHARS = 30
+MIN_SENTENCE_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def candidates(passages: list[Passage], weights: dict[str, float]) -> list[Candi
         rank_factor = 1.0 / (1.0 + 0.15 * i)
         for a, b in sentence_spans(p.text):
             text = p.text[a:b]
-            if len(text) < MIN_SENTENCE_CHARS and (b - a) < len(p.text):
+            if not _quotable(text):
                 continue
             terms = set(analyse(text, p.language))
             if p.section:
@@ -52,6 +53,16 @@ def candidates(passages: list[Passage], weights: dict[str, float]) -> list[Candi
                 out.append(Candidate(i, a, b, text, cov, cov * rank_factor))
     out.sort(key=lambda c: -c.score)
     return out
+
+
+def _quotable(sentence: str) -> bool:
+    """Headings, questions and lead-ins ("You qualify if:") state nothing on their own."""
+    stripped = sentence.rstrip()
+    return (
+        len(stripped) >= MIN_SENTENCE_CHARS
+        and len(stripped.split()) >= MIN_SENTENCE_WORDS
+        and not stripped.endswith(("?", ":"))
+    )
 
 
 def select_sentences(cands: list[Candidate], max_sentences: int) -> list[Candidate]:

@@ -210,8 +210,15 @@ def _jsonl_items(path: Path, settings: Settings) -> Iterator[_Item | Outcome]:
             repr([(s.external_id, s.title, s.start, s.end) for s in parsed.sections]),
         )
         yield _Item(
-            external_id, source, digest, lambda p=parsed: p, len(parsed.text.encode("utf-8"))
+            external_id, source, digest, _already(parsed), len(parsed.text.encode("utf-8"))
         )
+
+
+def _already(parsed: ParsedDocument) -> Callable[[], ParsedDocument]:
+    def parse() -> ParsedDocument:
+        return parsed
+
+    return parse
 
 
 def _write_batch(

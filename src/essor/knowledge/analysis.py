@@ -6,6 +6,7 @@ and both must meet on the same terms (stemming accented text alone would not giv
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from functools import lru_cache
@@ -122,4 +123,4 @@ def with_bigrams(terms: list[str]) -> list[str]:
 
     Pairs reward passages that use a concept's words together, which single terms cannot.
     """
-    return terms + [f"{a}_{b}" for a, b in zip(terms, terms[1:], strict=False)]
+    return terms + [f"{a}_{b}" for a, b in itertools.pairwise(terms)]

@@ -57,7 +57,8 @@ class _Field:
             return np.zeros(self.size)
         idx = np.concatenate(idx_parts)
         weights = np.concatenate(w_parts)
-        return np.bincount(idx, weights=weights, minlength=self.size)
+        scores = np.bincount(idx, weights=weights, minlength=self.size)
+        return scores.astype(np.float64, copy=False)
 
 
 @dataclass
@@ -151,7 +152,8 @@ class BM25Backend:
     def _cache_path(self, generation: int) -> Path | None:
         if self.cache_dir is None:
             return None
-        tag = f"{self.db_tag}-k{self.k1:g}-b{self.b:g}-{self.doc_b:g}-{int(self.bigrams)}-v{FORMAT_VERSION}"
+        params = f"k{self.k1:g}-b{self.b:g}-{self.doc_b:g}-{int(self.bigrams)}"
+        tag = f"{self.db_tag}-{params}-v{FORMAT_VERSION}"
         return self.cache_dir / f"bm25-{tag}-gen{generation}.npz"
 
     def _build(self, session: Session, generation: int) -> _Snapshot:

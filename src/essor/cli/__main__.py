@@ -1,0 +1,3 @@
+from essor.cli.main import app
+
+app(prog_name="essor")
