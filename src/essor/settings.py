@@ -31,9 +31,7 @@ class Settings(BaseSettings):
     bm25_doc_b: float = Field(
         0.5, description="BM25 length normalisation of whole documents (lengths vary far more)"
     )
-    bigrams: bool = Field(
-        False, description="also index adjacent term pairs (measured worse on the dev sets)"
-    )
+    title_weight: float = Field(0.5, description="weight of the title in a document's score")
     doc_weight: float = Field(0.5, description="weight of the whole-document score in ranking")
     abstain_threshold: float = Field(0.35, description="minimum evidence strength to answer")
     answer_max_sentences: int = Field(4, description="most sentences an extractive answer quotes")

@@ -209,9 +209,7 @@ def _jsonl_items(path: Path, settings: Settings) -> Iterator[_Item | Outcome]:
             parsed.text,
             repr([(s.external_id, s.title, s.start, s.end) for s in parsed.sections]),
         )
-        yield _Item(
-            external_id, source, digest, _already(parsed), len(parsed.text.encode("utf-8"))
-        )
+        yield _Item(external_id, source, digest, _already(parsed), len(parsed.text.encode("utf-8")))
 
 
 def _already(parsed: ParsedDocument) -> Callable[[], ParsedDocument]:

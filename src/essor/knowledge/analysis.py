@@ -6,7 +6,6 @@ and both must meet on the same terms (stemming accented text alone would not giv
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from functools import lru_cache
@@ -116,11 +115,3 @@ def query_terms(text: str) -> list[str]:
                 seen.add(term)
                 merged.append(term)
     return merged
-
-
-def with_bigrams(terms: list[str]) -> list[str]:
-    """The terms followed by each adjacent pair ("rupture conventionnelle" -> 3 terms).
-
-    Pairs reward passages that use a concept's words together, which single terms cannot.
-    """
-    return terms + [f"{a}_{b}" for a, b in itertools.pairwise(terms)]

@@ -72,6 +72,7 @@ def search_hits(
         collection_ids=collection_ids,
         limit=max(0, min(limit, MAX_LIMIT)),
         doc_weight=settings.doc_weight,
+        title_weight=settings.title_weight,
     )
     return get_backend(settings).search(session, index_query)
 

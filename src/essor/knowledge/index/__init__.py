@@ -10,7 +10,7 @@ from essor.settings import Settings, get_settings
 
 __all__ = ["IndexBackend", "IndexHit", "IndexQuery", "get_backend", "reset_backends"]
 
-_BACKENDS: dict[tuple[str, str, float, float, float, bool], IndexBackend] = {}
+_BACKENDS: dict[tuple[str, str, float, float, float], IndexBackend] = {}
 
 
 def get_backend(settings: Settings | None = None) -> IndexBackend:
@@ -21,7 +21,6 @@ def get_backend(settings: Settings | None = None) -> IndexBackend:
         settings.bm25_k1,
         settings.bm25_b,
         settings.bm25_doc_b,
-        settings.bigrams,
     )
     backend = _BACKENDS.get(key)
     if backend is None:
@@ -32,7 +31,6 @@ def get_backend(settings: Settings | None = None) -> IndexBackend:
             k1=settings.bm25_k1,
             b=settings.bm25_b,
             doc_b=settings.bm25_doc_b,
-            bigrams=settings.bigrams,
             db_tag=db_tag,
         )
         _BACKENDS[key] = backend

@@ -20,6 +20,8 @@ class IndexQuery:
     limit: int = 10
     # Weight of the whole-document score added to each chunk's own score.
     doc_weight: float = 0.5
+    # Weight of the document title, added to the whole-document score.
+    title_weight: float = 0.5
 
 
 @dataclass(frozen=True)

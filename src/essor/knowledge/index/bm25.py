@@ -20,13 +20,13 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from essor.knowledge.analysis import with_bigrams
+from essor.knowledge.analysis import analyse
 from essor.knowledge.index.base import IndexHit, IndexQuery
 from essor.knowledge.index.state import current_generation
 from essor.knowledge.models import Chunk, Document, DocumentVersion
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
@@ -42,7 +42,7 @@ class _Field:
     data: FloatArray
     size: int
 
-    def scores(self, term_ids: list[tuple[int, int]]) -> npt.NDArray[np.float64]:
+    def scores(self, term_ids: list[tuple[int, float]]) -> npt.NDArray[np.float64]:
         if not term_ids:
             return np.zeros(self.size)
         idx_parts = []
@@ -71,16 +71,15 @@ class _Snapshot:
     doc_ids: IntArray
     chunks: _Field
     docs: _Field
+    titles: _Field
 
 
-def _encode(texts: list[str], vocab: dict[str, int], bigrams: bool) -> tuple[IntArray, IntArray]:
+def _encode(texts: list[str], vocab: dict[str, int]) -> tuple[IntArray, IntArray]:
     """Term id of every token, and the number of tokens of each text."""
     lengths = np.empty(len(texts), dtype=np.int64)
     ids: list[int] = []
     for i, text in enumerate(texts):
         tokens = text.split()
-        if bigrams:
-            tokens = with_bigrams(tokens)
         lengths[i] = len(tokens)
         ids.extend([vocab.setdefault(t, len(vocab)) for t in tokens])
     return np.asarray(ids, dtype=np.int64), lengths
@@ -118,10 +117,8 @@ class BM25Backend:
         k1: float = 1.2,
         b: float = 0.75,
         doc_b: float = 0.5,
-        bigrams: bool = False,
         db_tag: str = "db",
     ) -> None:
-        self.bigrams = bigrams
         self.cache_dir = cache_dir
         self.doc_b = doc_b
         self.db_tag = db_tag
@@ -152,7 +149,7 @@ class BM25Backend:
     def _cache_path(self, generation: int) -> Path | None:
         if self.cache_dir is None:
             return None
-        params = f"k{self.k1:g}-b{self.b:g}-{self.doc_b:g}-{int(self.bigrams)}"
+        params = f"k{self.k1:g}-b{self.b:g}-{self.doc_b:g}"
         tag = f"{self.db_tag}-{params}-v{FORMAT_VERSION}"
         return self.cache_dir / f"bm25-{tag}-gen{generation}.npz"
 
@@ -161,13 +158,15 @@ class BM25Backend:
             select(Chunk.id, Chunk.document_id, Chunk.collection_id, Chunk.terms).order_by(Chunk.id)
         ).all()
         doc_rows = session.execute(
-            select(Document.id, DocumentVersion.terms)
+            select(Document.id, DocumentVersion.terms, Document.title, Document.language)
             .join(DocumentVersion, Document.current_version_id == DocumentVersion.id)
             .order_by(Document.id)
         ).all()
         vocab: dict[str, int] = {}
-        c_terms, c_len = _encode([r[3] for r in chunk_rows], vocab, self.bigrams)
-        d_terms, d_len = _encode([r[1] for r in doc_rows], vocab, self.bigrams)
+        c_terms, c_len = _encode([r[3] for r in chunk_rows], vocab)
+        d_terms, d_len = _encode([r[1] for r in doc_rows], vocab)
+        title_texts = [" ".join(analyse(r[2] or "", r[3])) for r in doc_rows]
+        t_terms, t_len = _encode(title_texts, vocab)
         doc_ids = np.asarray([r[0] for r in doc_rows], dtype=np.int64)
         doc_pos = {int(d): i for i, d in enumerate(doc_ids)}
         snap = _Snapshot(
@@ -179,6 +178,7 @@ class BM25Backend:
             doc_ids=doc_ids,
             chunks=_weights(c_terms, c_len, len(vocab), self.k1, self.b),
             docs=_weights(d_terms, d_len, len(vocab), self.k1, self.doc_b),
+            titles=_weights(t_terms, t_len, len(vocab), self.k1, self.b),
         )
         self._save_cached(snap)
         return snap
@@ -203,6 +203,9 @@ class BM25Backend:
             d_indptr=snap.docs.indptr,
             d_indices=snap.docs.indices,
             d_data=snap.docs.data,
+            t_indptr=snap.titles.indptr,
+            t_indices=snap.titles.indices,
+            t_data=snap.titles.data,
         )
         os.replace(tmp, path)  # readers never see a half-written cache
         for old in path.parent.glob(f"bm25-{self.db_tag}-*.npz"):
@@ -227,6 +230,7 @@ class BM25Backend:
                     doc_ids=z["doc_ids"],
                     chunks=_Field(z["c_indptr"], z["c_indices"], z["c_data"], n_chunks),
                     docs=_Field(z["d_indptr"], z["d_indices"], z["d_data"], len(z["doc_ids"])),
+                    titles=_Field(z["t_indptr"], z["t_indices"], z["t_data"], len(z["doc_ids"])),
                 )
         except (OSError, ValueError, KeyError) as exc:
             log.warning("index cache %s unreadable (%s); rebuilding", path, exc)
@@ -252,17 +256,28 @@ class BM25Backend:
             self._masks[collection_ids] = mask
         return mask
 
+    @staticmethod
+    def _doc_scores(
+        snap: _Snapshot, term_ids: list[tuple[int, float]], title_weight: float
+    ) -> npt.NDArray[np.float64]:
+        scores = snap.docs.scores(term_ids)
+        if title_weight:
+            scores = scores + title_weight * snap.titles.scores(term_ids)
+        return scores
+
     def search(self, session: Session, query: IndexQuery) -> list[IndexHit]:
         snap = self._current(session)
         # Fail closed: no collections means nothing is readable.
         if not query.collection_ids or len(snap.chunk_ids) == 0 or query.limit <= 0:
             return []
-        counts = Counter(with_bigrams(list(query.terms)) if self.bigrams else query.terms)
-        term_ids = [(snap.vocab[t], c) for t, c in counts.items() if t in snap.vocab]
+        counts = Counter(query.terms)
+        term_ids: list[tuple[int, float]] = [
+            (snap.vocab[t], float(c)) for t, c in counts.items() if t in snap.vocab
+        ]
         if not term_ids:
             return []
+        doc_scores = self._doc_scores(snap, term_ids, query.title_weight)
         chunk_scores = snap.chunks.scores(term_ids)
-        doc_scores = snap.docs.scores(term_ids)
         doc_part = doc_scores[snap.chunk_doc] * query.doc_weight
         combined = chunk_scores + doc_part
         combined[~self._mask(snap, query.collection_ids)] = 0.0

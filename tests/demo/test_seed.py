@@ -1,0 +1,153 @@
+"""The demo organisation: seeding is idempotent and every suggested question is answered well."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from essor.assistant.answer import ask
+from essor.db import dispose_engines, read_session
+from essor.demo.seed import DEMO_QUESTIONS, DOCUMENTS, seed_demo
+from essor.knowledge.index import reset_backends
+from essor.settings import Settings
+
+COLLECTIONS = {"hr", "customer-service", "sales", "operations", "training"}
+MARKDOWN_FILES = sorted(DOCUMENTS.rglob("*.md"))
+
+# Every suggested question, the document that must come first and a fact the answer must quote.
+EXPECTED: dict[str, tuple[str, str]] = {
+    "How many days of annual leave do I get?": ("en/annual-leave.md", "25 working days"),
+    "How many days a week can I work remotely?": ("en/remote-work.md", "two days per week"),
+    "What is the hotel limit per night in London?": ("en/expenses.md", "150 pounds"),
+    "How many weeks of second-parent leave are paid?": ("en/parental-leave.md", "six weeks"),
+    "How long does a customer have to return unused hardware?": (
+        "en/refunds-and-returns.md",
+        "within 30 days of delivery",
+    ),
+    "What happens after five failed sign-in attempts?": ("en/password-reset.md", "15 minutes"),
+    "Combien de jours de congés payés ai-je par an ?": ("fr/conges-payes.md", "25 jours ouvrés"),
+    "Combien de jours de télétravail par semaine ?": (
+        "fr/teletravail.md",
+        "deux jours par semaine",
+    ),
+    "Quel est le plafond de remboursement d'un repas en déplacement ?": (
+        "fr/notes-de-frais.md",
+        "25 euros par repas",
+    ),
+    "Quel est le délai pour obtenir un ordinateur portable ?": (
+        "fr/demande-ordinateur-portable.md",
+        "cinq jours ouvrés",
+    ),
+    "Combien coûte Relais Pro par site ?": ("fr/fiche-produit-relais.md", "249 euros"),
+    "Combien de jours de RTT pour les cadres au forfait jours ?": (
+        "fr/conges-payes.md",
+        "10 jours de RTT",
+    ),
+}
+
+
+@dataclass
+class Seeded:
+    settings: Settings
+    first: dict[str, object]
+    second: dict[str, object]
+    progress: list[str]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    data_dir = tmp_path_factory.mktemp("essor-demo")
+    settings = Settings(data_dir=data_dir, _env_file=None)
+    progress: list[str] = []
+    first = seed_demo(settings, progress=lambda _n, item: progress.append(item))
+    second = seed_demo(settings)
+    yield Seeded(settings, first, second, progress)
+    dispose_engines()
+    reset_backends()
+
+
+def collections_of(summary: dict[str, object]) -> dict[str, dict[str, object]]:
+    entries = summary["collections"]
+    assert isinstance(entries, list)
+    return {str(e["name"]): e for e in entries}
+
+
+def test_first_seed_adds_every_document(seeded: Seeded) -> None:
+    summary = seeded.first
+    assert summary["errors"] == []
+    assert summary["added"] == len(MARKDOWN_FILES) == summary["documents"]
+    by_name = collections_of(summary)
+    assert set(by_name) == COLLECTIONS
+    for name, entry in by_name.items():
+        on_disk = len(list((DOCUMENTS / name).rglob("*.md")))
+        assert entry["documents"] == entry["added"] == on_disk > 0, name
+
+
+def test_second_seed_changes_nothing(seeded: Seeded) -> None:
+    summary = seeded.second
+    assert summary["added"] == 0
+    assert summary["updated"] == 0
+    assert summary["removed"] == 0
+    assert summary["unchanged"] == len(MARKDOWN_FILES)
+    assert summary["documents"] == len(MARKDOWN_FILES)
+    assert summary["errors"] == []
+
+
+def test_progress_names_each_file_with_its_collection(seeded: Seeded) -> None:
+    expected = {p.relative_to(DOCUMENTS).as_posix() for p in MARKDOWN_FILES}
+    assert set(seeded.progress) == expected
+
+
+def test_every_suggested_question_has_an_expectation() -> None:
+    assert set(DEMO_QUESTIONS) == {"fr", "en"}
+    for questions in DEMO_QUESTIONS.values():
+        assert 4 <= len(questions) <= 6
+    assert {q for qs in DEMO_QUESTIONS.values() for q in qs} == set(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [(lang, q) for lang, qs in DEMO_QUESTIONS.items() for q in qs],
+)
+def test_suggested_question_is_answered_from_the_right_document(
+    seeded: Seeded, language: str, question: str
+) -> None:
+    document, fact = EXPECTED[question]
+    with read_session(seeded.settings) as session:
+        answer = ask(session, question, settings=seeded.settings)
+    assert not answer.abstained, question
+    assert answer.language == language
+    assert answer.sources[0].document_ref == document, [s.document_ref for s in answer.sources]
+    assert fact in answer.text, answer.text
+
+
+# --- the documents themselves -----------------------------------------------------------------
+
+EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+HOST = re.compile(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", MARKDOWN_FILES, ids=lambda p: p.relative_to(DOCUMENTS).as_posix())
+def test_demo_document_is_well_formed(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    words = len(text.split())
+    assert 300 <= words <= 900, f"{words} words"
+    assert text.startswith("# ")
+    assert len(re.findall(r"^## ", text, re.MULTILINE)) >= 3
+    # Only the reserved .example domain may appear in addresses and links.
+    for domain in EMAIL.findall(text):
+        assert domain.endswith(".example"), domain
+    for host in HOST.findall(text):
+        if "." in host and not re.fullmatch(r"[\d.]+", host):
+            assert host.lower().endswith(".example"), host
+
+
+def test_demo_is_bilingual() -> None:
+    for name in ("hr", "operations", "training"):
+        assert list((DOCUMENTS / name / "fr").glob("*.md")), name
+        assert list((DOCUMENTS / name / "en").glob("*.md")), name
+    assert len(MARKDOWN_FILES) >= 16
