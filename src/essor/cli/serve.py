@@ -33,7 +33,7 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
 ) -> None:
     """Seed the demo organisation in the data directory, then serve it."""
-    from essor.demo.seed import seed_demo
+    from essor.demo.seed import describe, seed_demo
 
     settings = ready_settings()
     with progress_bar() as bar:
@@ -41,6 +41,9 @@ def demo(
         summary = seed_demo(
             settings, progress=lambda a, item: bar.update(task, advance=a, item=item)
         )
-    console.print(f"Demo organisation ready in [bold]{settings.data_dir}[/bold]: {summary}")
+    lines = describe(summary)
+    console.print(f"Demo organisation ready in [bold]{settings.data_dir}[/bold]: {lines[0]}")
+    for line in lines[1:]:
+        console.print(line, style="red")
     if not no_serve:
         serve(host=host, port=port)

@@ -89,6 +89,20 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
     }
 
 
+def describe(summary: dict[str, object]) -> list[str]:
+    """Human lines for a seeding summary: the totals, then one line per problem."""
+    collections = summary["collections"]
+    errors = summary["errors"]
+    assert isinstance(collections, list) and isinstance(errors, list)
+    lines = [
+        f"{summary['documents']} documents in {len(collections)} collections "
+        f"({summary['added']} added, {summary['updated']} updated, "
+        f"{summary['unchanged']} unchanged, {summary['removed']} removed)"
+    ]
+    lines.extend(f"problem: {e['collection']}/{e['source']}: {e['reason']}" for e in errors)
+    return lines
+
+
 def _document_counts(settings: Settings) -> dict[str, int]:
     """Documents with a current version, per collection name."""
     with read_session(settings) as session:

@@ -26,7 +26,7 @@ from essor.settings import Settings, get_settings
 
 # Part of every content hash: bump it when parsing, chunking or analysis change, so a
 # re-ingest rebuilds documents instead of skipping them as unchanged.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 BATCH_SIZE = 200
 
 Progress = Callable[[int, str], None]
@@ -360,7 +360,11 @@ def _store_version(
                     # The chunk field carries its title and headings: a passage is found by
                     # what it is about as well as by what it says.
                     "terms": " ".join(
-                        [*title_terms, *section_terms[c.section_index], *chunk_terms[i]]
+                        [
+                            *title_terms,
+                            *_heading_terms(section_terms[c.section_index], chunk_terms[i]),
+                            *chunk_terms[i],
+                        ]
                     ),
                 }
                 for i, c in enumerate(spans)
@@ -371,6 +375,15 @@ def _store_version(
         _drop_version_index(session, old_version_id)
     session.flush()
     return status, len(spans)
+
+
+def _heading_terms(heading: list[str], body: list[str]) -> list[str]:
+    """The section's heading terms, unless the chunk is that heading (a passage per line).
+
+    Repeating a heading inside a chunk that is only the heading doubles its words and lets
+    bare headings outrank the passages under them.
+    """
+    return [] if body and body == heading[-len(body) :] else heading
 
 
 def _drop_version_index(session: Session, version_id: int) -> None:

@@ -12,9 +12,14 @@ from starlette.exceptions import HTTPException
 
 from essor.assistant.answer import ask
 from essor.db import read_session
+from essor.knowledge.queries import (
+    collection_documents,
+    get_collection,
+    get_document,
+    list_collections,
+)
 from essor.knowledge.search import MAX_QUERY_CHARS, UnknownCollectionError, search
 from essor.settings import Settings
-from essor.web.queries import collection_documents, get_collection, get_document, list_collections
 
 router = APIRouter()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from essor.web.queries import DocumentInfo, SectionInfo
+from essor.knowledge.queries import DocumentInfo, SectionInfo
 
 MAX_HEADING_LEVEL = 6
 

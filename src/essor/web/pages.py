@@ -18,11 +18,16 @@ from essor.assistant.answer import Answer, ask
 from essor.assistant.messages import EXTRACTIVE_MODE, say
 from essor.db import read_session
 from essor.demo.seed import DEMO_QUESTIONS
+from essor.knowledge.queries import (
+    collection_documents,
+    get_collection,
+    get_document,
+    list_collections,
+)
 from essor.knowledge.search import MAX_QUERY_CHARS, Passage, UnknownCollectionError, search
 from essor.settings import Settings
 from essor.web.document_view import document_blocks, highlight_range
 from essor.web.i18n import COOKIE, LANGUAGES, negotiate, supported, translate, translator
-from essor.web.queries import collection_documents, get_collection, get_document, list_collections
 
 router = APIRouter(include_in_schema=False)
 
