@@ -25,4 +25,5 @@ def upgrade(settings: Settings | None = None) -> None:
     cfg = alembic_config()
     with get_engine(settings).begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        # "heads": branches added in parallel upgrade too; they are relinked before release.
+        command.upgrade(cfg, "heads")

@@ -1,6 +1,8 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from essor.db import Base
+from essor.governance import models as governance_models
 from essor.knowledge import models as knowledge_models
+from essor.people import models as people_models
 
-__all__ = ["Base", "knowledge_models"]
+__all__ = ["Base", "governance_models", "knowledge_models", "people_models"]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from essor.assistant.answer import ask
 from essor.db import dispose_engines, read_session
+from essor.governance.access import SYSTEM
 from essor.knowledge.actions import ingest_path
 from essor.knowledge.index import reset_backends
 from essor.knowledge.models import Document, DocumentVersion
@@ -29,7 +30,12 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 
 def test_answer_quotes_sources_verbatim_with_citations(kb: Settings) -> None:
     with read_session(kb) as s:
-        answer = ask(s, "Can a recruitment agency charge me a fee for finding work?", settings=kb)
+        answer = ask(
+            s,
+            "Can a recruitment agency charge me a fee for finding work?",
+            reader=SYSTEM,
+            settings=kb,
+        )
         assert not answer.abstained and answer.mode == "extractive" and answer.language == "en"
         assert answer.sentences and answer.sources
         numbers = {src.n for src in answer.sources}
@@ -49,7 +55,9 @@ def test_answer_quotes_sources_verbatim_with_citations(kb: Settings) -> None:
 
 def test_json_shape(kb: Settings) -> None:
     with read_session(kb) as s:
-        data = ask(s, "How long is statutory maternity leave?", settings=kb).as_dict()
+        data = ask(
+            s, "How long is statutory maternity leave?", reader=SYSTEM, settings=kb
+        ).as_dict()
     assert set(data) >= {"answer", "sentences", "sources", "abstained", "mode", "language"}
     assert data["abstained"] is False
     source = data["sources"][0]
@@ -66,14 +74,14 @@ def test_json_shape(kb: Settings) -> None:
 )
 def test_abstains_in_the_question_language(kb: Settings, question: str, expected: str) -> None:
     with read_session(kb) as s:
-        answer = ask(s, question, settings=kb)
+        answer = ask(s, question, reader=SYSTEM, settings=kb)
     assert answer.abstained and answer.sources == [] and answer.sentences == []
     assert answer.text.startswith(expected)
 
 
 def test_french_question_gets_a_french_cited_answer(kb: Settings) -> None:
     with read_session(kb) as s:
-        answer = ask(s, "Quelle est la durée de la période d'essai ?", settings=kb)
+        answer = ask(s, "Quelle est la durée de la période d'essai ?", reader=SYSTEM, settings=kb)
         docs = {src.document_ref for src in answer.sources}
         langs = {
             s.execute(select(Document.language).where(Document.external_id == d)).scalar()
@@ -86,5 +94,7 @@ def test_french_question_gets_a_french_cited_answer(kb: Settings) -> None:
 
 def test_answer_restricted_to_a_collection(kb: Settings) -> None:
     with read_session(kb) as s:
-        answer = ask(s, "statutory maternity pay", collections=["travail"], settings=kb)
+        answer = ask(
+            s, "statutory maternity pay", reader=SYSTEM, collections=["travail"], settings=kb
+        )
     assert all(src.collection == "travail" for src in answer.sources)

@@ -12,6 +12,7 @@ import pytest
 from essor.assistant.answer import ask
 from essor.db import dispose_engines, read_session
 from essor.demo.seed import DEMO_QUESTIONS, DOCUMENTS, seed_demo
+from essor.governance.access import SYSTEM
 from essor.knowledge.index import reset_backends
 from essor.settings import Settings
 
@@ -118,7 +119,7 @@ def test_suggested_question_is_answered_from_the_right_document(
 ) -> None:
     document, fact = EXPECTED[question]
     with read_session(seeded.settings) as session:
-        answer = ask(session, question, settings=seeded.settings)
+        answer = ask(session, question, reader=SYSTEM, settings=seeded.settings)
     assert not answer.abstained, question
     assert answer.language == language
     assert answer.sources[0].document_ref == document, [s.document_ref for s in answer.sources]

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from essor.db import dispose_engines, read_session
+from essor.governance.access import SYSTEM
 from essor.knowledge.actions import ingest_path
 from essor.knowledge.index.state import current_generation
 from essor.knowledge.models import Chunk, Document, DocumentVersion
@@ -89,8 +90,8 @@ def test_kill_mid_ingest_leaves_old_versions_searchable(settings: Settings, tmp_
             .where(~select(Chunk.id).where(Chunk.document_id == Document.id).exists())
         ).scalar_one()
         assert without_chunks == 0
-        old_hits = search(s, "zorglubancien", limit=1000)
-        new_hits = search(s, "zorglubnouveau", limit=1000)
+        old_hits = search(s, "zorglubancien", reader=SYSTEM, limit=1000)
+        new_hits = search(s, "zorglubnouveau", reader=SYSTEM, limit=1000)
     assert len({p.document_id for p in old_hits}) == N_DOCS - new
     assert len({p.document_id for p in new_hits}) == new
 

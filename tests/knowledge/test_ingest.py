@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from essor.db import read_session
+from essor.governance.access import SYSTEM
 from essor.knowledge.actions import ingest_path
 from essor.knowledge.index.state import current_generation
 from essor.knowledge.models import Chunk, Document, DocumentVersion, Section
@@ -95,9 +96,12 @@ def test_reingest_unchanged_does_nothing_and_changed_replaces(
     third = ingest_path(folder, "policies", settings=settings)
     assert third.count("updated") == 1 and third.count("unchanged") == 3
     with read_session(settings) as s:
-        assert search(s, "facilities March badges", limit=3)[0].document_ref == "notes.txt"
-        assert search(s, "January front desk", limit=5) == [] or all(
-            "January" not in p.text for p in search(s, "January front desk", limit=5)
+        assert (
+            search(s, "facilities March badges", reader=SYSTEM, limit=3)[0].document_ref
+            == "notes.txt"
+        )
+        assert search(s, "January front desk", reader=SYSTEM, limit=5) == [] or all(
+            "January" not in p.text for p in search(s, "January front desk", reader=SYSTEM, limit=5)
         )
         doc = s.execute(select(Document).where(Document.external_id == "notes.txt")).scalar_one()
         numbers = s.scalars(
@@ -121,7 +125,7 @@ def test_prune_removes_documents_whose_files_are_gone(settings: Settings, tmp_pa
     pruned = ingest_path(folder, "policies", prune=True, settings=settings)
     assert [o.source for o in pruned.outcomes if o.status == "removed"] == ["expenses.html"]
     with read_session(settings) as s:
-        hits = search(s, "receipts reimbursement thirty days")
+        hits = search(s, "receipts reimbursement thirty days", reader=SYSTEM)
         assert all(p.document_ref != "expenses.html" for p in hits)
     assert _counts(settings)[0] == 3
 
@@ -142,7 +146,7 @@ def test_bad_files_are_reported_and_never_stop_the_batch(
     assert "limit" in reasons["huge.txt"]
     assert summary.count("added") == 4  # the good files all went in
     with read_session(settings) as s:
-        assert search(s, "parking badges")[0].document_ref == "notes.txt"
+        assert search(s, "parking badges", reader=SYSTEM)[0].document_ref == "notes.txt"
 
 
 def test_jsonl_export_keeps_passage_ids_and_reports_bad_lines(

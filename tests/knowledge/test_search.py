@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from essor.db import dispose_engines, read_session
+from essor.governance.access import SYSTEM
 from essor.knowledge.actions import ingest_path
 from essor.knowledge.index import reset_backends
 from essor.knowledge.search import UnknownCollectionError, search, search_hits
@@ -38,7 +39,7 @@ def test_relevant_page_ranks_first_for_most_dev_questions(govuk: Settings) -> No
         for q in questions:
             relevant = set(q["relevant_doc_ids"])  # type: ignore[arg-type]
             docs: list[str] = []
-            for p in search(s, str(q["question"]), collections=["govuk"], limit=50):
+            for p in search(s, str(q["question"]), reader=SYSTEM, collections=["govuk"], limit=50):
                 if p.document_ref not in docs:
                     docs.append(p.document_ref)
             at1 += (docs[:1] and docs[0] in relevant) or 0
@@ -50,7 +51,9 @@ def test_relevant_page_ranks_first_for_most_dev_questions(govuk: Settings) -> No
 
 def test_passages_carry_their_source_and_offsets(govuk: Settings) -> None:
     with read_session(govuk) as s:
-        top = search(s, "Can a recruitment agency charge me a fee for finding work?", limit=3)
+        top = search(
+            s, "Can a recruitment agency charge me a fee for finding work?", reader=SYSTEM, limit=3
+        )
     assert top[0].document_ref == "govuk:agency-workers-your-rights"
     assert top[0].url == "https://www.gov.uk/agency-workers-your-rights"
     assert top[0].passage_ref and top[0].passage_ref.startswith(top[0].document_ref + "#L")
@@ -60,20 +63,24 @@ def test_passages_carry_their_source_and_offsets(govuk: Settings) -> None:
 
 def test_collection_filter_applies_before_ranking(govuk: Settings) -> None:
     with read_session(govuk) as s:
-        everything = search(s, "statutory maternity leave weeks", limit=20)
+        everything = search(s, "statutory maternity leave weeks", reader=SYSTEM, limit=20)
         assert {p.collection for p in everything} == {"govuk", "internal"}
-        only_internal = search(s, "statutory maternity leave weeks", collections=["internal"])
+        only_internal = search(
+            s, "statutory maternity leave weeks", reader=SYSTEM, collections=["internal"]
+        )
         assert [p.document_ref for p in only_internal] == ["maternity.md"]
-        only_govuk = search(s, "statutory maternity leave", collections=["govuk"], limit=200)
+        only_govuk = search(
+            s, "statutory maternity leave", reader=SYSTEM, collections=["govuk"], limit=200
+        )
         assert only_govuk and all(p.collection == "govuk" for p in only_govuk)
         with pytest.raises(UnknownCollectionError, match="nope"):
-            search(s, "leave", collections=["nope"])
+            search(s, "leave", reader=SYSTEM, collections=["nope"])
         # No readable collection at all: nothing, never everything.
         assert search_hits(s, "maternity", frozenset(), settings=govuk) == []
 
 
 def test_queries_that_match_nothing(govuk: Settings) -> None:
     with read_session(govuk) as s:
-        assert search(s, "zzzqqqxxx") == []
-        assert search(s, "   ") == []
-        assert search(s, "the of and") == []  # stop words only
+        assert search(s, "zzzqqqxxx", reader=SYSTEM) == []
+        assert search(s, "   ", reader=SYSTEM) == []
+        assert search(s, "the of and", reader=SYSTEM) == []  # stop words only

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from essor.assistant.extractive import candidates, select_sentences
 from essor.assistant.messages import NO_SOURCES, NOT_IN_SOURCES, say
+from essor.governance.access import Reader
 from essor.knowledge.analysis import detect_language_with_confidence, query_terms
 from essor.knowledge.index import get_backend
 from essor.knowledge.search import Passage, hydrate, resolve_collections, search_hits
@@ -81,12 +82,14 @@ def ask(
     session: Session,
     question: str,
     *,
+    reader: Reader,
     collections: Sequence[str] | None = None,
     settings: Settings | None = None,
 ) -> Answer:
+    """Answer from what ``reader`` may read only: retrieval is filtered before ranking."""
     settings = settings or get_settings()
     question = question.strip()
-    ids = resolve_collections(session, collections)
+    ids = resolve_collections(session, collections, reader)
     hits = search_hits(session, question, ids, limit=RETRIEVE, settings=settings)
     passages = hydrate(session, hits)
     language = question_language(question, passages)

@@ -17,7 +17,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from sqlalchemy.orm import Session
 
+from essor.governance.access import SYSTEM, Reader, identity_for
 from essor.migrate import upgrade
 from essor.settings import Settings, get_settings
 
@@ -53,3 +55,13 @@ def progress_bar(transient: bool = False) -> Progress:
         console=err_console,
         transient=transient,
     )
+
+
+def reader_for(session: Session, email: str | None) -> Reader:
+    """The operator (no ``--as``) or the named person, who must be in the directory."""
+    if email is None:
+        return SYSTEM
+    identity = identity_for(session, email)
+    if identity is None:
+        raise fail(f"no employed person with the email {email.strip().lower()!r}")
+    return Reader(identity=identity)

@@ -11,13 +11,25 @@ from rich.table import Table
 
 from essor.assistant.answer import ask as ask_question
 from essor.assistant.messages import EXTRACTIVE_MODE, say
-from essor.cli.common import console, fail, print_json, progress_bar, ready_settings
+from essor.cli.common import (
+    console,
+    fail,
+    print_json,
+    progress_bar,
+    reader_for,
+    ready_settings,
+)
 from essor.db import read_session
+from essor.governance.access import SYSTEM, readable_collection_ids
 from essor.knowledge.actions import IngestInputError, IngestSummary, ingest_path
 from essor.knowledge.index import get_backend
 from essor.knowledge.queries import collection_stats
 from essor.knowledge.search import UnknownCollectionError, search
 
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="Act as this person: only what they may read is used."),
+]
 CollectionOpt = Annotated[
     list[str] | None,
     typer.Option("--collection", "-c", help="Restrict to this collection (repeatable)."),
@@ -85,13 +97,15 @@ def search_cmd(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     collection: CollectionOpt = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many passages.")] = 10,
+    as_person: AsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Ranked passages for a query, with document, section, link, offsets and score."""
     settings = ready_settings()
     with read_session(settings) as session:
+        reader = reader_for(session, as_person)
         try:
-            results = search(session, query, collections=collection, limit=limit)
+            results = search(session, query, reader=reader, collections=collection, limit=limit)
         except UnknownCollectionError as exc:
             raise fail(str(exc)) from exc
     if as_json:
@@ -120,6 +134,7 @@ def _snippet(text: str, limit: int = 240) -> str:
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="The question, in French or English.")],
     collection: CollectionOpt = None,
+    as_person: AsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """A grounded answer quoting the sources with [n] markers, or an honest abstention."""
@@ -127,8 +142,11 @@ def ask_cmd(
     if not question.strip():
         raise fail("the question is empty")
     with read_session(settings) as session:
+        reader = reader_for(session, as_person)
         try:
-            answer = ask_question(session, question, collections=collection, settings=settings)
+            answer = ask_question(
+                session, question, reader=reader, collections=collection, settings=settings
+            )
         except UnknownCollectionError as exc:
             raise fail(str(exc)) from exc
     if as_json:
@@ -154,7 +172,7 @@ def collections_cmd(
     """The collections, with their document and chunk counts."""
     settings = ready_settings()
     with read_session(settings) as session:
-        stats = collection_stats(session)
+        stats = collection_stats(session, readable_collection_ids(session, SYSTEM))
     if as_json:
         print_json({"collections": stats})
         return

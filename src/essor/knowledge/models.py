@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -27,6 +28,8 @@ class Collection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # "organisation", "departments" or "people"; who exactly is in governance.models.
+    visibility: Mapped[str] = mapped_column(String(16), default="organisation")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -109,10 +112,19 @@ class Chunk(Base):
     terms: Mapped[str] = mapped_column(Text)
 
 
+def new_instance() -> str:
+    return uuid.uuid4().hex
+
+
 class IndexState(Base):
-    """A single row whose generation changes with every committed index change."""
+    """A single row whose generation changes with every committed index change.
+
+    ``instance`` is random per database, so two databases at the same generation (tests,
+    evaluation runs) can never share a cached index.
+    """
 
     __tablename__ = "index_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+    instance: Mapped[str] = mapped_column(String(32), default=new_instance)

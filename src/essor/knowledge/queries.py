@@ -83,7 +83,8 @@ class DocumentInfo:
         }
 
 
-def list_collections(session: Session) -> list[CollectionInfo]:
+def list_collections(session: Session, readable: frozenset[int]) -> list[CollectionInfo]:
+    """Collections among ``readable`` (ids from governance.access), by name."""
     count = func.count(Document.id)
     rows = session.execute(
         select(Collection, count)
@@ -94,14 +95,15 @@ def list_collections(session: Session) -> list[CollectionInfo]:
                 Document.current_version_id.is_not(None),
             ),
         )
+        .where(Collection.id.in_(readable))
         .group_by(Collection.id)
         .order_by(Collection.name)
     ).all()
     return [CollectionInfo(c.name, c.description, n, c.created_at) for c, n in rows]
 
 
-def get_collection(session: Session, name: str) -> CollectionInfo | None:
-    return next((c for c in list_collections(session) if c.name == name), None)
+def get_collection(session: Session, name: str, readable: frozenset[int]) -> CollectionInfo | None:
+    return next((c for c in list_collections(session, readable) if c.name == name), None)
 
 
 def collection_documents(session: Session, name: str) -> list[DocumentRow]:
@@ -116,12 +118,15 @@ def collection_documents(session: Session, name: str) -> list[DocumentRow]:
     ]
 
 
-def get_document(session: Session, document_id: int) -> DocumentInfo | None:
+def get_document(
+    session: Session, document_id: int, readable: frozenset[int]
+) -> DocumentInfo | None:
+    """The document with its current text, or None when missing or not readable."""
     row = session.execute(
         select(Document, DocumentVersion, Collection.name)
         .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
         .join(Collection, Collection.id == Document.collection_id)
-        .where(Document.id == document_id)
+        .where(Document.id == document_id, Document.collection_id.in_(readable))
     ).first()
     if row is None:
         return None
@@ -149,7 +154,7 @@ def get_document(session: Session, document_id: int) -> DocumentInfo | None:
     )
 
 
-def collection_stats(session: Session) -> list[dict[str, object]]:
+def collection_stats(session: Session, readable: frozenset[int]) -> list[dict[str, object]]:
     """Each collection with its document and chunk counts (the CLI listing)."""
     chunks = dict(
         session.execute(
@@ -165,5 +170,5 @@ def collection_stats(session: Session) -> list[dict[str, object]]:
             "documents": c.documents,
             "chunks": int(chunks.get(c.name, 0)),
         }
-        for c in list_collections(session)
+        for c in list_collections(session, readable)
     ]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from essor.governance.access import Reader, readable_collection_ids
 from essor.knowledge.analysis import query_terms
 from essor.knowledge.index import IndexHit, IndexQuery, get_backend
 from essor.knowledge.models import Chunk, Collection, Document, Section
@@ -42,15 +43,22 @@ class Passage:
         return asdict(self)
 
 
-def resolve_collections(session: Session, names: Sequence[str] | None) -> frozenset[int]:
-    """Ids of the named collections (all of them when ``names`` is None)."""
+def resolve_collections(
+    session: Session, names: Sequence[str] | None, reader: Reader
+) -> frozenset[int]:
+    """Ids of the named collections the reader may read (all readable ones when None).
+
+    A collection the reader may not read is reported exactly like one that does not exist,
+    so its name gives nothing away.
+    """
+    readable = readable_collection_ids(session, reader)
     if names is None:
-        return frozenset(session.scalars(select(Collection.id)).all())
+        return readable
     wanted = [n.strip() for n in names if n.strip()]
     rows = session.execute(
         select(Collection.name, Collection.id).where(Collection.name.in_(wanted))
     ).all()
-    found = {r[0]: r[1] for r in rows}
+    found = {r[0]: r[1] for r in rows if r[1] in readable}
     missing = [n for n in wanted if n not in found]
     if missing:
         raise UnknownCollectionError(f"unknown collection: {', '.join(missing)}")
@@ -119,11 +127,12 @@ def search(
     session: Session,
     query: str,
     *,
+    reader: Reader,
     collections: Sequence[str] | None = None,
     limit: int = 10,
     settings: Settings | None = None,
 ) -> list[Passage]:
-    """Best passages for ``query`` in the given collections (all when None), best first."""
-    ids = resolve_collections(session, collections)
+    """Best passages for ``query`` among what ``reader`` may read, best first."""
+    ids = resolve_collections(session, collections, reader)
     hits = search_hits(session, query, ids, limit=limit, settings=settings)
     return hydrate(session, hits)

@@ -20,6 +20,8 @@ from essor.knowledge.queries import (
 )
 from essor.knowledge.search import MAX_QUERY_CHARS, UnknownCollectionError, search
 from essor.settings import Settings
+from essor.web.identity import readable_for as _readable
+from essor.web.identity import reader_of
 
 router = APIRouter()
 
@@ -67,7 +69,13 @@ def api_ask(request: Request, body: AskRequest) -> dict[str, Any]:
     settings = _settings(request)
     with read_session(settings) as session:
         try:
-            answer = ask(session, body.question, collections=body.collections, settings=settings)
+            answer = ask(
+                session,
+                body.question,
+                reader=reader_of(request),
+                collections=body.collections,
+                settings=settings,
+            )
         except UnknownCollectionError as exc:
             raise _unknown_collection(exc) from None
     return answer.as_dict()
@@ -86,7 +94,14 @@ def api_search(
     settings = _settings(request)
     with read_session(settings) as session:
         try:
-            passages = search(session, q, collections=names, limit=limit, settings=settings)
+            passages = search(
+                session,
+                q,
+                reader=reader_of(request),
+                collections=names,
+                limit=limit,
+                settings=settings,
+            )
         except UnknownCollectionError as exc:
             raise _unknown_collection(exc) from None
     return {"query": q, "results": [p.as_dict() for p in passages]}
@@ -95,13 +110,17 @@ def api_search(
 @router.get("/api/collections")
 def api_collections(request: Request) -> dict[str, Any]:
     with read_session(_settings(request)) as session:
-        return {"collections": [c.as_dict() for c in list_collections(session)]}
+        return {
+            "collections": [
+                c.as_dict() for c in list_collections(session, _readable(session, request))
+            ]
+        }
 
 
 @router.get("/api/collections/{name}")
 def api_collection(request: Request, name: str) -> dict[str, Any]:
     with read_session(_settings(request)) as session:
-        info = get_collection(session, name)
+        info = get_collection(session, name, _readable(session, request))
         if info is None:
             raise HTTPException(404, f"unknown collection: {name}")
         documents = collection_documents(session, name)
@@ -124,7 +143,7 @@ def api_collection(request: Request, name: str) -> dict[str, Any]:
 @router.get("/api/documents/{document_id}")
 def api_document(request: Request, document_id: int) -> dict[str, Any]:
     with read_session(_settings(request)) as session:
-        doc = get_document(session, document_id)
+        doc = get_document(session, document_id, _readable(session, request))
     if doc is None:
         raise HTTPException(404, f"no document with id {document_id}")
     return doc.as_dict()

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 from starlette.templating import Jinja2Templates
 
+from essor.governance.access import SYSTEM
 from essor.migrate import upgrade
 from essor.settings import Settings, get_settings
 from essor.web import api, pages
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = make_templates()
+    # Sign-in replaces this per request; see essor.web.identity.
+    app.state.default_reader = SYSTEM
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

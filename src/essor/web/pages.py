@@ -28,6 +28,8 @@ from essor.knowledge.search import MAX_QUERY_CHARS, Passage, UnknownCollectionEr
 from essor.settings import Settings
 from essor.web.document_view import document_blocks, highlight_range
 from essor.web.i18n import COOKIE, LANGUAGES, negotiate, supported, translate, translator
+from essor.web.identity import readable_for as _readable
+from essor.web.identity import reader_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -146,7 +148,7 @@ def ask_page(request: Request, q: str | None = None) -> Response:
     elif question:
         settings = settings_of(request)
         with read_session(settings) as session:
-            answer = ask(session, question, settings=settings)
+            answer = ask(session, question, reader=reader_of(request), settings=settings)
     context = {
         "question": question,
         "answer": answer,
@@ -166,7 +168,7 @@ def search_page(request: Request, q: str | None = None, collection: str | None =
     results: list[Passage] | None = None
     error: str | None = None
     with read_session(settings) as session:
-        collections = list_collections(session)
+        collections = list_collections(session, _readable(session, request))
         if len(query) > MAX_QUERY_CHARS:
             error = too_long(lang)
         elif query:
@@ -174,6 +176,7 @@ def search_page(request: Request, q: str | None = None, collection: str | None =
                 results = search(
                     session,
                     query,
+                    reader=reader_of(request),
                     collections=[chosen] if chosen else None,
                     limit=SEARCH_LIMIT,
                     settings=settings,
@@ -196,7 +199,7 @@ def search_page(request: Request, q: str | None = None, collection: str | None =
 @router.get("/collections")
 def collections_page(request: Request) -> Response:
     with read_session(settings_of(request)) as session:
-        collections = list_collections(session)
+        collections = list_collections(session, _readable(session, request))
     return render(request, "collections.html", {"collections": collections})
 
 
@@ -204,7 +207,7 @@ def collections_page(request: Request) -> Response:
 def collection_page(request: Request, name: str) -> Response:
     lang = page_language(request)
     with read_session(settings_of(request)) as session:
-        collection = get_collection(session, name)
+        collection = get_collection(session, name, _readable(session, request))
         if collection is None:
             raise HTTPException(404, translate(lang, "error.unknown_collection", name=name))
         documents = collection_documents(session, name)
@@ -217,7 +220,7 @@ def document_page(
 ) -> Response:
     lang = page_language(request)
     with read_session(settings_of(request)) as session:
-        doc = get_document(session, document_id)
+        doc = get_document(session, document_id, _readable(session, request))
     if doc is None:
         raise HTTPException(404, translate(lang, "error.no_document", id=document_id))
     mark = highlight_range(_int_or_none(start), _int_or_none(end), len(doc.text))

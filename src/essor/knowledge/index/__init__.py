@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from essor.knowledge.index.base import IndexBackend, IndexHit, IndexQuery
 from essor.knowledge.index.bm25 import BM25Backend
+from essor.knowledge.index.hybrid import HybridBackend
 from essor.settings import Settings, get_settings
 
 __all__ = ["IndexBackend", "IndexHit", "IndexQuery", "get_backend", "reset_backends"]
 
-_BACKENDS: dict[tuple[str, str, float, float, float], IndexBackend] = {}
+_BACKENDS: dict[tuple[str, str, float, float, float, float | None], IndexBackend] = {}
 
 
 def get_backend(settings: Settings | None = None) -> IndexBackend:
@@ -21,18 +20,21 @@ def get_backend(settings: Settings | None = None) -> IndexBackend:
         settings.bm25_k1,
         settings.bm25_b,
         settings.bm25_doc_b,
+        settings.dense_weight if settings.dense else None,
     )
     backend = _BACKENDS.get(key)
     if backend is None:
-        # Caches of two databases may share a folder (evaluation runs): name them apart.
-        db_tag = hashlib.sha256(settings.effective_database_url.encode()).hexdigest()[:12]
-        backend = BM25Backend(
+        lexical = BM25Backend(
             settings.index_dir,
             k1=settings.bm25_k1,
             b=settings.bm25_b,
             doc_b=settings.bm25_doc_b,
-            db_tag=db_tag,
         )
+        # Dense vectors are an optional extra: the hybrid backend needs ``essor embed`` to
+        # have run, and answers lexically for chunks (or installs) without vectors.
+        backend = lexical
+        if settings.dense:
+            backend = HybridBackend(lexical, dense_weight=settings.dense_weight)
         _BACKENDS[key] = backend
     return backend
 

@@ -2,7 +2,7 @@
 
 Scores are computed eagerly at build time (as bm25s does), so a query is a few array slices
 and one ``bincount``: sub-millisecond on tens of thousands of chunks. The arrays are rebuilt
-from the chunk rows when the index generation changes and cached on disk per generation, so
+from the chunk rows when the index version changes and cached on disk per version, so
 a fresh process (a CLI call) loads them instead of re-reading every chunk.
 """
 
@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from essor.knowledge.analysis import analyse
 from essor.knowledge.index.base import IndexHit, IndexQuery
-from essor.knowledge.index.state import current_generation
+from essor.knowledge.index.state import index_version
 from essor.knowledge.models import Chunk, Document, DocumentVersion
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
@@ -63,7 +63,7 @@ class _Field:
 
 @dataclass
 class _Snapshot:
-    generation: int
+    version: tuple[str, int]  # (database instance, generation)
     vocab: dict[str, int]
     chunk_ids: IntArray
     chunk_doc: Int32Array  # index into doc_ids
@@ -117,11 +117,9 @@ class BM25Backend:
         k1: float = 1.2,
         b: float = 0.75,
         doc_b: float = 0.5,
-        db_tag: str = "db",
     ) -> None:
         self.cache_dir = cache_dir
         self.doc_b = doc_b
-        self.db_tag = db_tag
         self.k1 = k1
         self.b = b
         self._snapshot: _Snapshot | None = None
@@ -133,27 +131,28 @@ class BM25Backend:
         self._current(session)
 
     def _current(self, session: Session) -> _Snapshot:
-        generation = current_generation(session)
+        version = index_version(session)
         snap = self._snapshot
-        if snap is not None and snap.generation == generation:
+        if snap is not None and snap.version == version:
             return snap
         with self._lock:
             snap = self._snapshot
-            if snap is not None and snap.generation == generation:
+            if snap is not None and snap.version == version:
                 return snap
-            snap = self._load_cached(generation) or self._build(session, generation)
+            snap = self._load_cached(version) or self._build(session, version)
             self._snapshot = snap
             self._masks = {}
             return snap
 
-    def _cache_path(self, generation: int) -> Path | None:
+    def _cache_path(self, version: tuple[str, int]) -> Path | None:
         if self.cache_dir is None:
             return None
+        instance, generation = version
         params = f"k{self.k1:g}-b{self.b:g}-{self.doc_b:g}"
-        tag = f"{self.db_tag}-{params}-v{FORMAT_VERSION}"
+        tag = f"{instance}-{params}-v{FORMAT_VERSION}"
         return self.cache_dir / f"bm25-{tag}-gen{generation}.npz"
 
-    def _build(self, session: Session, generation: int) -> _Snapshot:
+    def _build(self, session: Session, version: tuple[str, int]) -> _Snapshot:
         chunk_rows = session.execute(
             select(Chunk.id, Chunk.document_id, Chunk.collection_id, Chunk.terms).order_by(Chunk.id)
         ).all()
@@ -170,7 +169,7 @@ class BM25Backend:
         doc_ids = np.asarray([r[0] for r in doc_rows], dtype=np.int64)
         doc_pos = {int(d): i for i, d in enumerate(doc_ids)}
         snap = _Snapshot(
-            generation=generation,
+            version=version,
             vocab=vocab,
             chunk_ids=np.asarray([r[0] for r in chunk_rows], dtype=np.int64),
             chunk_doc=np.asarray([doc_pos.get(r[1], 0) for r in chunk_rows], dtype=np.int32),
@@ -184,7 +183,7 @@ class BM25Backend:
         return snap
 
     def _save_cached(self, snap: _Snapshot) -> None:
-        path = self._cache_path(snap.generation)
+        path = self._cache_path(snap.version)
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,12 +207,12 @@ class BM25Backend:
             t_data=snap.titles.data,
         )
         os.replace(tmp, path)  # readers never see a half-written cache
-        for old in path.parent.glob(f"bm25-{self.db_tag}-*.npz"):
+        for old in path.parent.glob(f"bm25-{snap.version[0]}-*.npz"):
             if old != path:
                 old.unlink(missing_ok=True)
 
-    def _load_cached(self, generation: int) -> _Snapshot | None:
-        path = self._cache_path(generation)
+    def _load_cached(self, version: tuple[str, int]) -> _Snapshot | None:
+        path = self._cache_path(version)
         if path is None or not path.exists():
             return None
         try:
@@ -222,7 +221,7 @@ class BM25Backend:
                 vocab = {w: i for i, w in enumerate(words)}
                 n_chunks = len(z["chunk_ids"])
                 return _Snapshot(
-                    generation=generation,
+                    version=version,
                     vocab=vocab,
                     chunk_ids=z["chunk_ids"],
                     chunk_doc=z["chunk_doc"],

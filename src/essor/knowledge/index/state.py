@@ -1,16 +1,27 @@
-"""The index generation: one integer that changes with every committed index change."""
+"""The index version: a random per-database instance id and a generation counter.
+
+The generation changes with every committed index change; caches are keyed by both.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from essor.knowledge.models import IndexState
+from essor.knowledge.models import IndexState, new_instance
+
+
+def index_version(session: Session) -> tuple[str, int]:
+    row = session.execute(
+        select(IndexState.instance, IndexState.generation).where(IndexState.id == 1)
+    ).first()
+    if row is None:
+        return ("empty", 0)
+    return (str(row[0]), int(row[1]))
 
 
 def current_generation(session: Session) -> int:
-    value = session.execute(select(IndexState.generation).where(IndexState.id == 1)).scalar()
-    return int(value or 0)
+    return index_version(session)[1]
 
 
 def bump_generation(session: Session) -> None:
@@ -19,4 +30,4 @@ def bump_generation(session: Session) -> None:
         update(IndexState).where(IndexState.id == 1).values(generation=IndexState.generation + 1)
     )
     if getattr(result, "rowcount", 0) == 0:
-        session.add(IndexState(id=1, generation=1))
+        session.add(IndexState(id=1, generation=1, instance=new_instance()))

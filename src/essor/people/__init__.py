@@ -1,0 +1,1 @@
+"""The people directory: departments and people, imported from HR exports."""
