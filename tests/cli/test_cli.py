@@ -50,7 +50,7 @@ def docs(tmp_path: Path) -> Path:
 def test_version_and_help(tmp_path: Path) -> None:
     assert essor(tmp_path, "--version").stdout.startswith("essor ")
     out = essor(tmp_path, "--help").stdout
-    for command in ("ingest", "search", "ask", "collections", "eval", "demo", "serve"):
+    for command in ("ingest", "search", "ask", "collections", "eval", "demo", "serve", "people"):
         assert command in out
 
 

@@ -222,3 +222,28 @@ def test_cli_acts_as_a_person(world: World, tmp_path: Path) -> None:
     assert made.returncode == 0 and "departments" in made.stdout
     bad = run("collection", "create", "ops-notes")
     assert bad.returncode == 2 and "already exists" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("status", "start", "end", "expected"),
+    [
+        ("active", None, None, True),
+        ("left", None, None, False),
+        ("left", None, 5, True),  # marked left while serving notice: access until the last day
+        ("left", None, -1, False),
+        ("active", 3, None, False),  # not started yet
+        ("leave", -30, None, True),
+    ],
+)
+def test_employment_rule(status: str, start: int | None, end: int | None, expected: bool) -> None:
+    from essor.governance.access import is_employed
+
+    today = date(2026, 6, 15)
+    person = Person(
+        email="p@x.example",
+        name="P",
+        status=status,
+        start_date=today + timedelta(days=start) if start is not None else None,
+        end_date=today + timedelta(days=end) if end is not None else None,
+    )
+    assert is_employed(person, today) is expected

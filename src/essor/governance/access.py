@@ -57,11 +57,15 @@ class AccessDenied(Exception):
 
 
 def is_employed(person: Person, today: date | None = None) -> bool:
-    """People who left (or whose contract ended) lose access the same day."""
+    """The same rule as headcounts (people.queries.employed_on): access starts on the first
+    day and ends after the last one; someone marked left while serving notice keeps access
+    until their end date."""
     today = today or date.today()
-    if person.status == "left":
+    if person.start_date is not None and person.start_date > today:
         return False
-    return person.end_date is None or person.end_date >= today
+    if person.end_date is not None and person.end_date < today:
+        return False
+    return person.status != "left" or person.end_date is not None
 
 
 def identity_for(session: Session, email: str) -> Identity | None:

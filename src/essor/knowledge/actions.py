@@ -26,7 +26,7 @@ from essor.settings import Settings, get_settings
 
 # Part of every content hash: bump it when parsing, chunking or analysis change, so a
 # re-ingest rebuilds documents instead of skipping them as unchanged.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 BATCH_SIZE = 200
 
 Progress = Callable[[int, str], None]

@@ -1,7 +1,9 @@
 """Cut sections into chunks that fit an embedding window, at sentence boundaries.
 
-Token counts are estimated for a WordPiece vocabulary (all-MiniLM-L6-v2's), erring on the
-high side: a long or accented word costs several pieces, each punctuation mark one.
+Token counts are estimated for a WordPiece vocabulary (all-MiniLM-L6-v2's, English), erring
+on the high side: a word costs one piece per three letters plus one if accented (French words
+split into many pieces), a digit run one per two digits, each punctuation mark one. Calibrated
+against the real tokenizer on the shared corpora; tests/knowledge/test_chunk_window.py checks it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from essor.knowledge.parsers.base import ParsedDocument
 from essor.knowledge.sentences import sentence_spans
 
-_PIECE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_PIECE = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_", re.UNICODE)
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 
 
@@ -26,11 +28,13 @@ class ChunkSpan:
 def estimate_tokens(text: str) -> int:
     total = 0
     for piece in _PIECE.findall(text):
-        if len(piece) == 1 or not piece[0].isalnum():
+        if piece.isdigit():
+            total += -(-len(piece) // 2)
+        elif len(piece) == 1 or not piece[0].isalnum():
             total += 1
         else:
             extra = 1 if not piece.isascii() else 0
-            total += max(1, -(-len(piece) // 4)) + extra
+            total += -(-len(piece) // 3) + extra
     return total
 
 
