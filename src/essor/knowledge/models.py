@@ -104,7 +104,10 @@ class Chunk(Base):
         ForeignKey("document.id", ondelete="CASCADE"), index=True
     )
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"))
-    section_id: Mapped[int] = mapped_column(ForeignKey("section.id", ondelete="CASCADE"))
+    # Indexed: deleting an old version's sections must not scan every chunk (foreign keys).
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("section.id", ondelete="CASCADE"), index=True
+    )
     ordinal: Mapped[int] = mapped_column(Integer)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)

@@ -77,6 +77,7 @@ def search_hits(
     terms = tuple(query_terms(query[:MAX_QUERY_CHARS]))
     index_query = IndexQuery(
         terms=terms,
+        text=query[:MAX_QUERY_CHARS],
         collection_ids=collection_ids,
         limit=max(0, min(limit, MAX_LIMIT)),
         doc_weight=settings.doc_weight,
@@ -89,35 +90,49 @@ def hydrate(session: Session, hits: Sequence[IndexHit]) -> list[Passage]:
     """Turn index hits into passages, in hit order, dropping any that vanished meanwhile."""
     if not hits:
         return []
+    # Plain columns, not ORM entities: this runs on every search and ORM loading dominated it.
     rows = session.execute(
-        select(Chunk, Document, Section.path, Section.external_id, Collection.name)
+        select(
+            Chunk.id,
+            Chunk.start,
+            Chunk.end,
+            Chunk.text,
+            Document.id,
+            Document.external_id,
+            Document.title,
+            Document.url,
+            Document.language,
+            Section.path,
+            Section.external_id,
+            Collection.name,
+        )
         .join(Document, Document.id == Chunk.document_id)
         .join(Section, Section.id == Chunk.section_id)
         .join(Collection, Collection.id == Chunk.collection_id)
         .where(Chunk.id.in_([h.chunk_id for h in hits]))
     ).all()
-    by_id = {r[0].id: r for r in rows}
+    by_id = {r[0]: r for r in rows}
     out: list[Passage] = []
     for hit in hits:
         row = by_id.get(hit.chunk_id)
         if row is None:
             continue
-        chunk, doc, section_path, section_ref, collection_name = row
+        (chunk_id, start, end, text, doc_id, doc_ref, title, url, language, path, ref, coll) = row
         out.append(
             Passage(
-                chunk_id=chunk.id,
-                document_id=doc.id,
-                document_ref=doc.external_id,
-                collection=collection_name,
-                title=doc.title,
-                section=section_path,
-                passage_ref=section_ref,
-                url=doc.url,
-                start=chunk.start,
-                end=chunk.end,
-                text=chunk.text,
+                chunk_id=chunk_id,
+                document_id=doc_id,
+                document_ref=doc_ref,
+                collection=coll,
+                title=title,
+                section=path,
+                passage_ref=ref,
+                url=url,
+                start=start,
+                end=end,
+                text=text,
                 score=round(hit.score, 4),
-                language=doc.language,
+                language=language,
             )
         )
     return out

@@ -22,6 +22,8 @@ class IndexQuery:
     doc_weight: float = 0.5
     # Weight of the document title, added to the whole-document score.
     title_weight: float = 0.5
+    # The query as typed, for backends that embed it (dense vectors).
+    text: str = ""
 
 
 @dataclass(frozen=True)
