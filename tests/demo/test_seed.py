@@ -152,3 +152,26 @@ def test_demo_is_bilingual() -> None:
         assert list((DOCUMENTS / name / "fr").glob("*.md")), name
         assert list((DOCUMENTS / name / "en").glob("*.md")), name
     assert len(MARKDOWN_FILES) >= 16
+
+
+def test_directory_and_visibilities(seeded: Seeded) -> None:
+    from sqlalchemy import func, select
+
+    from essor.demo.people import ADMIN_EMAIL, MEMBER_EMAIL
+    from essor.governance.access import Reader, identity_for
+    from essor.knowledge.search import search
+    from essor.people.models import Person
+
+    with read_session(seeded.settings) as s:
+        assert s.execute(select(func.count()).select_from(Person)).scalar_one() > 300
+        admin = identity_for(s, ADMIN_EMAIL)
+        member = identity_for(s, MEMBER_EMAIL)
+        hr_head = identity_for(s, "head.hr@essor-demo.example")
+        assert admin is not None and admin.is_admin
+        assert member is not None and not member.is_admin and hr_head is not None
+        query = "Cadran price per licence"
+        as_member = search(s, query, reader=Reader(member), settings=seeded.settings)
+        as_hr = search(s, query, reader=Reader(hr_head), settings=seeded.settings)
+    # Sales sheets are for sales and customer service, not for HR.
+    assert any(p.collection == "sales" for p in as_member)
+    assert all(p.collection not in {"sales", "customer-service"} for p in as_hr)

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from essor.db import read_session, write_session
+from essor.demo.people import seed_people
 from essor.knowledge.actions import get_or_create_collection, ingest_path
 from essor.knowledge.models import Collection, Document
 from essor.migrate import upgrade
@@ -78,6 +79,8 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
             {"collection": name, "source": o.source, "reason": o.reason} for o in summary.errors
         )
         per_collection.append({"name": name, **counts, "errors": len(summary.errors)})
+    with write_session(settings) as session:
+        people = seed_people(session)
     documents = _document_counts(settings)
     for entry in per_collection:
         entry["documents"] = documents.get(str(entry["name"]), 0)
@@ -85,6 +88,7 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
         "collections": per_collection,
         "documents": sum(documents.get(name, 0) for name in demo_collections()),
         **totals,
+        "people": {"created": people.created, "updated": people.updated, "rows": people.rows},
         "errors": errors,
     }
 
@@ -94,10 +98,12 @@ def describe(summary: dict[str, object]) -> list[str]:
     collections = summary["collections"]
     errors = summary["errors"]
     assert isinstance(collections, list) and isinstance(errors, list)
+    people = summary.get("people")
     lines = [
         f"{summary['documents']} documents in {len(collections)} collections "
         f"({summary['added']} added, {summary['updated']} updated, "
         f"{summary['unchanged']} unchanged, {summary['removed']} removed)"
+        + (f"; {people['rows']} people in the directory" if isinstance(people, dict) else "")
     ]
     lines.extend(f"problem: {e['collection']}/{e['source']}: {e['reason']}" for e in errors)
     return lines
