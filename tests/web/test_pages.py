@@ -12,7 +12,7 @@ from essor.assistant.messages import EXTRACTIVE_MODE, NOT_IN_SOURCES
 from essor.demo.seed import DEMO_QUESTIONS
 from essor.web.i18n import STRINGS, format_date, format_number, from_accept_language, negotiate
 from essor.web.security import CONTENT_SECURITY_POLICY
-from tests.web.conftest import HOSTILE_COLLECTION, IMG, SCRIPT
+from tests.web.conftest import HOSTILE_COLLECTION, IMG, SCRIPT, Browser
 
 REMOTE_QUESTION = "How many days a week can I work remotely?"
 UNANSWERABLE_FR = "Quelle est la couleur préférée des licornes du comité de direction ?"
@@ -189,8 +189,12 @@ def test_accept_language_french_gives_the_french_interface(client: httpx.Client)
     assert STRINGS["fr"]["skip"] in body
 
 
-def test_lang_parameter_overrides_and_is_remembered(base_url: str) -> None:
-    with httpx.Client(base_url=base_url, headers={"Accept-Language": "fr"}) as browser:
+def test_lang_parameter_overrides_and_is_remembered(base_url: str, admin_browser: Browser) -> None:
+    with httpx.Client(
+        base_url=base_url,
+        headers={"Accept-Language": "fr"},
+        cookies={"essor_session": admin_browser.session},
+    ) as browser:
         chosen = browser.get("/", params={"lang": "en"})
         assert '<html lang="en">' in chosen.text
         cookie = chosen.headers["set-cookie"]

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from essor import __version__
-from essor.cli import evaluate, governance, knowledge, people, serve
+from essor.cli import admin, evaluate, governance, knowledge, people, serve
 from essor.settings import reset_settings_cache
 
 app = typer.Typer(
@@ -52,3 +52,4 @@ app.add_typer(evaluate.app, name="eval")
 app.add_typer(governance.collection_app, name="collection")
 app.add_typer(governance.role_app, name="role")
 app.add_typer(people.app, name="people")
+app.add_typer(admin.app, name="admin")

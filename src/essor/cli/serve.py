@@ -24,7 +24,9 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     console.print(f"Essor is serving on [bold]http://{host}:{port}[/bold] (Ctrl+C to stop)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # Essor decides itself which proxies to believe (ESSOR_TRUSTED_PROXIES); uvicorn's own
+    # forwarded-header handling would rewrite the client address before that check.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def demo(
@@ -44,6 +46,6 @@ def demo(
     lines = describe(summary)
     console.print(f"Demo organisation ready in [bold]{settings.data_dir}[/bold]: {lines[0]}")
     for line in lines[1:]:
-        console.print(line, style="red")
+        console.print(line, style="red" if line.startswith("problem") else "bold", highlight=False)
     if not no_serve:
         serve(host=host, port=port)

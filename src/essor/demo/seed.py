@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from essor.db import read_session, write_session
+from essor.demo.accounts import ensure_demo_accounts
 from essor.demo.people import seed_people
 from essor.knowledge.actions import get_or_create_collection, ingest_path
 from essor.knowledge.models import Collection, Document
@@ -81,6 +82,7 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
         per_collection.append({"name": name, **counts, "errors": len(summary.errors)})
     with write_session(settings) as session:
         people = seed_people(session)
+        sign_ins = ensure_demo_accounts(session, settings)
     documents = _document_counts(settings)
     for entry in per_collection:
         entry["documents"] = documents.get(str(entry["name"]), 0)
@@ -89,6 +91,7 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
         "documents": sum(documents.get(name, 0) for name in demo_collections()),
         **totals,
         "people": {"created": people.created, "updated": people.updated, "rows": people.rows},
+        "sign_ins": sign_ins,
         "errors": errors,
     }
 
@@ -105,6 +108,9 @@ def describe(summary: dict[str, object]) -> list[str]:
         f"{summary['unchanged']} unchanged, {summary['removed']} removed)"
         + (f"; {people['rows']} people in the directory" if isinstance(people, dict) else "")
     ]
+    sign_ins = summary.get("sign_ins")
+    if isinstance(sign_ins, dict):
+        lines.extend(f"sign in as {email}  password: {pw}" for email, pw in sign_ins.items())
     lines.extend(f"problem: {e['collection']}/{e['source']}: {e['reason']}" for e in errors)
     return lines
 

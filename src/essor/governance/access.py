@@ -138,3 +138,29 @@ def can_manage_collections(reader: Reader) -> bool:
         return True
     identity = reader.identity
     return identity is not None and (identity.is_admin or identity.has_role("content_owner"))
+
+
+# -- administration ------------------------------------------------------------------------
+def can_import_people(identity: Identity | None) -> bool:
+    return identity is not None and identity.is_admin
+
+
+def people_scope(identity: Identity | None) -> int | bool | None:
+    """Which people an identity may list: True (everyone), a department id, or False."""
+    if identity is None:
+        return False
+    if identity.is_admin or identity.has_role("programme_lead"):
+        return True
+    if identity.department_id is not None and identity.has_role(
+        "department_admin", identity.department_id
+    ):
+        return identity.department_id
+    return False
+
+
+def can_manage_roles(identity: Identity | None) -> bool:
+    return identity is not None and identity.is_admin
+
+
+def can_read_audit(identity: Identity | None) -> bool:
+    return identity is not None and identity.is_admin

@@ -8,6 +8,7 @@ the index generation. A crash at any point leaves the previous version whole and
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,15 @@ from essor.db import write_session
 from essor.knowledge.analysis import analyse, detect_language
 from essor.knowledge.chunking import chunk_document
 from essor.knowledge.index.state import bump_generation
-from essor.knowledge.models import Chunk, Collection, Document, DocumentVersion, Section, utcnow
+from essor.knowledge.models import (
+    Chunk,
+    Collection,
+    Document,
+    DocumentVersion,
+    IngestRun,
+    Section,
+    utcnow,
+)
 from essor.knowledge.parsers import SUPPORTED_SUFFIXES, detect_format, iter_jsonl, parse_file
 from essor.knowledge.parsers.base import ParsedDocument, ParseError
 from essor.settings import Settings, get_settings
@@ -106,8 +115,12 @@ def ingest_path(
     settings: Settings | None = None,
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
+    actor: str = "system",
 ) -> IngestSummary:
-    """Ingest a file, a folder (recursively) or a JSONL export into a collection."""
+    """Ingest a file, a folder (recursively) or a JSONL export into a collection.
+
+    The run's counts and errors are kept (``ingest_run``) for the collection's admin page.
+    """
     settings = settings or get_settings()
     path = Path(path)
     if not path.exists():
@@ -138,7 +151,24 @@ def ingest_path(
         summary.outcomes.extend(_write_batch(batch, collection_id, settings, progress))
     if prune:
         summary.outcomes.extend(_prune(collection_id, path, root, seen, settings))
+    _record_run(collection_id, summary, str(path), actor, settings)
     return summary
+
+
+def _record_run(
+    collection_id: int, summary: IngestSummary, source: str, actor: str, settings: Settings
+) -> None:
+    data = summary.as_dict()
+    with write_session(settings) as session:
+        session.add(
+            IngestRun(
+                collection_id=collection_id,
+                actor=actor,
+                source=source,
+                counts=json.dumps(data["counts"]),
+                errors=json.dumps(data["errors"], ensure_ascii=False),
+            )
+        )
 
 
 def _collect(

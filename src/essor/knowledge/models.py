@@ -131,3 +131,20 @@ class IndexState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
     instance: Mapped[str] = mapped_column(String(32), default=new_instance)
+
+
+class IngestRun(Base):
+    """One ingest into a collection, kept so that its errors can be read later."""
+
+    __tablename__ = "ingest_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collection.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    # JSON: {"added": n, ...} and [{"source": ..., "reason": ...}, ...]
+    counts: Mapped[str] = mapped_column(Text, default="{}")
+    errors: Mapped[str] = mapped_column(Text, default="[]")

@@ -5,6 +5,7 @@ Only documents with a current version count: a pruned or half-written document i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,14 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from essor.knowledge.models import Chunk, Collection, Document, DocumentVersion, Section
+from essor.knowledge.models import (
+    Chunk,
+    Collection,
+    Document,
+    DocumentVersion,
+    IngestRun,
+    Section,
+)
 
 
 @dataclass(frozen=True)
@@ -171,4 +179,28 @@ def collection_stats(session: Session, readable: frozenset[int]) -> list[dict[st
             "chunks": int(chunks.get(c.name, 0)),
         }
         for c in list_collections(session, readable)
+    ]
+
+
+@dataclass(frozen=True)
+class IngestRunInfo:
+    at: datetime
+    actor: str
+    source: str
+    counts: dict[str, int]
+    errors: list[dict[str, str]]
+
+
+def ingest_runs(session: Session, collection_name: str, limit: int = 10) -> list[IngestRunInfo]:
+    """The latest ingest runs of a collection, newest first."""
+    rows = session.execute(
+        select(IngestRun)
+        .join(Collection, Collection.id == IngestRun.collection_id)
+        .where(Collection.name == collection_name)
+        .order_by(IngestRun.id.desc())
+        .limit(limit)
+    ).scalars()
+    return [
+        IngestRunInfo(r.at, r.actor, r.source, json.loads(r.counts), json.loads(r.errors))
+        for r in rows
     ]

@@ -19,10 +19,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 from starlette.templating import Jinja2Templates
 
-from essor.governance.access import SYSTEM
 from essor.migrate import upgrade
 from essor.settings import Settings, get_settings
-from essor.web import api, pages
+from essor.web import admin, api, auth_routes, pages, token_api
+from essor.web.auth_middleware import AuthMiddleware
 from essor.web.i18n import format_date, format_number
 from essor.web.security import SecurityHeadersMiddleware, safe_link
 
@@ -71,11 +71,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = make_templates()
-    # Sign-in replaces this per request; see essor.web.identity.
-    app.state.default_reader = SYSTEM
+    # The last middleware added runs first: security headers wrap every answer, including
+    # the redirects and 401s of authentication. There is no default reader: a request the
+    # middleware did not authenticate reads nothing.
+    app.add_middleware(AuthMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(token_api.router)
+    app.include_router(auth_routes.router)
+    app.include_router(admin.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from essor.web.i18n_admin import ADMIN_STRINGS
+
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
 COOKIE = "essor_lang"
@@ -65,6 +67,43 @@ STRINGS: dict[str, dict[str, str]] = {
         "error.too_long": "The text is too long: at most {n} characters.",
         "error.unknown_collection": "Unknown collection: {name}",
         "error.no_document": "No document with id {id}",
+        "error.csrf": "This form had expired or did not come from Essor. Reload the page and "
+        "try again.",
+        "error.no_token": "No such token.",
+        "nav.signed_in_as": "Signed in as {name}",
+        "nav.tokens": "API tokens",
+        "nav.signout": "Sign out",
+        "signin.title": "Sign in",
+        "signin.intro": "Sign in with your work email address.",
+        "signin.email": "Email address",
+        "signin.password": "Password",
+        "signin.submit": "Sign in",
+        "signin.failed": "Wrong email or password.",
+        "signin.throttled": "Too many failed sign-ins. Wait {minutes} min, then try again.",
+        "signin.expired": "The sign-in form had expired. Please try again.",
+        "tokens.title": "API tokens",
+        "tokens.intro": "A token lets a script use the Essor API as you, with your rights at "
+        "the time of each call. Send it in the header Authorization: Bearer followed by the "
+        "token. Revoke a token you no longer use.",
+        "tokens.name": "Token name",
+        "tokens.name_hint": "For example, the script or tool that will use it.",
+        "tokens.create": "Create a token",
+        "tokens.created_title": "Your new token",
+        "tokens.created": "Copy it now: it will not be shown again.",
+        "tokens.yours": "Your tokens",
+        "tokens.none": "You have no tokens.",
+        "tokens.col_name": "Name",
+        "tokens.col_prefix": "Token",
+        "tokens.col_created": "Created",
+        "tokens.col_last_used": "Last used",
+        "tokens.col_status": "Status",
+        "tokens.never": "never",
+        "tokens.revoke": "Revoke",
+        "tokens.revoke_label": "Revoke the token {name}",
+        "tokens.revoked": "revoked on {date}",
+        "tokens.error.name_missing": "Give the token a name.",
+        "tokens.error.name_too_long": "A token name has at most 100 characters.",
+        "tokens.error.too_many": "You have too many active tokens: revoke one first.",
     },
     "fr": {
         "site.name": "Essor",
@@ -117,8 +156,50 @@ STRINGS: dict[str, dict[str, str]] = {
         "error.too_long": "Le texte est trop long : {n} caractères au maximum.",
         "error.unknown_collection": "Collection inconnue : {name}",
         "error.no_document": "Aucun document avec l'identifiant {id}",
+        "error.csrf": "Ce formulaire avait expiré ou ne venait pas d'Essor. Rechargez la page "
+        "et réessayez.",
+        "error.no_token": "Jeton introuvable.",
+        "nav.signed_in_as": "Connecté en tant que {name}",
+        "nav.tokens": "Jetons d'API",
+        "nav.signout": "Se déconnecter",
+        "signin.title": "Connexion",
+        "signin.intro": "Connectez-vous avec votre adresse e-mail professionnelle.",
+        "signin.email": "Adresse e-mail",
+        "signin.password": "Mot de passe",
+        "signin.submit": "Se connecter",
+        "signin.failed": "Adresse e-mail ou mot de passe incorrect.",
+        "signin.throttled": "Trop de tentatives de connexion échouées. Patientez {minutes} min, "
+        "puis réessayez.",
+        "signin.expired": "Le formulaire de connexion avait expiré. Veuillez réessayer.",
+        "tokens.title": "Jetons d'API",
+        "tokens.intro": "Un jeton permet à un script d'utiliser l'API d'Essor en votre nom, avec "
+        "vos droits au moment de chaque appel. Envoyez-le dans l'en-tête Authorization: Bearer "
+        "suivi du jeton. Révoquez un jeton dont vous ne vous servez plus.",
+        "tokens.name": "Nom du jeton",
+        "tokens.name_hint": "Par exemple, le script ou l'outil qui l'utilisera.",
+        "tokens.create": "Créer un jeton",
+        "tokens.created_title": "Votre nouveau jeton",
+        "tokens.created": "Copiez-le maintenant : il ne sera plus affiché.",
+        "tokens.yours": "Vos jetons",
+        "tokens.none": "Vous n'avez aucun jeton.",
+        "tokens.col_name": "Nom",
+        "tokens.col_prefix": "Jeton",
+        "tokens.col_created": "Créé le",
+        "tokens.col_last_used": "Dernière utilisation",
+        "tokens.col_status": "État",
+        "tokens.never": "jamais",
+        "tokens.revoke": "Révoquer",
+        "tokens.revoke_label": "Révoquer le jeton {name}",
+        "tokens.revoked": "révoqué le {date}",
+        "tokens.error.name_missing": "Donnez un nom au jeton.",
+        "tokens.error.name_too_long": "Le nom d'un jeton compte au plus 100 caractères.",
+        "tokens.error.too_many": "Vous avez trop de jetons actifs : révoquez-en un d'abord.",
     },
 }
+
+# The administration pages keep their strings in their own module, merged here.
+for _code, _strings in ADMIN_STRINGS.items():
+    STRINGS[_code].update(_strings)
 
 _MONTHS = {
     "en": (

@@ -1,24 +1,36 @@
-"""Who is asking: the reader every page and API call passes to search and answers."""
+"""Who is asking: the reader every page and API call passes to search and answers.
+
+``AuthMiddleware`` sets ``request.state.reader`` on every request; anything that did not go
+through it reads as NOBODY, so a mistake fails closed (nothing readable) rather than open.
+"""
 
 from __future__ import annotations
 
 from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
-from essor.governance.access import NOBODY, Reader, readable_collection_ids
+from essor.governance.access import NOBODY, Identity, Reader, readable_collection_ids
+from essor.web.authentication import Authentication
 
 
 def reader_of(request: Request) -> Reader:
-    """The reader set for this request (by sign-in), else the app's default reader.
-
-    Until sign-in is wired into the web app, ``create_app`` sets the default to the local
-    operator, which is what the foundation release serves on 127.0.0.1.
-    """
     reader = getattr(request.state, "reader", None)
-    if isinstance(reader, Reader):
-        return reader
-    default = getattr(request.app.state, "default_reader", NOBODY)
-    return default if isinstance(default, Reader) else NOBODY
+    return reader if isinstance(reader, Reader) else NOBODY
+
+
+def authentication_of(request: Request) -> Authentication:
+    auth = getattr(request.state, "auth", None)
+    return auth if isinstance(auth, Authentication) else Authentication()
+
+
+def require_identity(request: Request) -> Identity:
+    """The signed-in person; routes that act on "my" things call this rather than trusting
+    that the middleware ran."""
+    identity = reader_of(request).identity
+    if identity is None:
+        raise HTTPException(401, "not signed in")
+    return identity
 
 
 def readable_for(session: Session, request: Request) -> frozenset[int]:

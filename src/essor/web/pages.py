@@ -18,6 +18,14 @@ from essor.assistant.answer import Answer, ask
 from essor.assistant.messages import EXTRACTIVE_MODE, say
 from essor.db import read_session
 from essor.demo.seed import DEMO_QUESTIONS
+from essor.governance.access import (
+    Reader,
+    can_import_people,
+    can_manage_collections,
+    can_manage_roles,
+    can_read_audit,
+    people_scope,
+)
 from essor.knowledge.queries import (
     collection_documents,
     get_collection,
@@ -28,8 +36,9 @@ from essor.knowledge.search import MAX_QUERY_CHARS, Passage, UnknownCollectionEr
 from essor.settings import Settings
 from essor.web.document_view import document_blocks, highlight_range
 from essor.web.i18n import COOKIE, LANGUAGES, negotiate, supported, translate, translator
+from essor.web.identity import authentication_of, reader_of
 from essor.web.identity import readable_for as _readable
-from essor.web.identity import reader_of
+from essor.web.proxy import is_https
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,6 +80,10 @@ def render(
         "t": translator(lang),
         "path": request.url.path,
         "language_links": language_links(request, lang),
+        # The header shows who is signed in and a sign-out form, which needs the CSRF token.
+        "me": reader_of(request).identity,
+        "may_administer": may_administer(reader_of(request)),
+        "csrf_token": authentication_of(request).csrf_token or "",
         **context,
     }
     response = templates.TemplateResponse(request, name, full, status_code=status_code)
@@ -82,9 +95,21 @@ def render(
             max_age=COOKIE_MAX_AGE,
             samesite="lax",
             httponly=True,
-            secure=request.url.scheme == "https",
+            secure=is_https(request, settings_of(request)),
         )
     return response
+
+
+def may_administer(reader: Reader) -> bool:
+    """Whether the header links to the administration pages (each page checks again)."""
+    identity = reader.identity
+    return identity is not None and (
+        people_scope(identity) is not False
+        or can_manage_collections(reader)
+        or can_import_people(identity)
+        or can_manage_roles(identity)
+        or can_read_audit(identity)
+    )
 
 
 def error_page(request: Request, status_code: int, message: str | None) -> Response:
