@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from essor import __version__
-from essor.cli import admin, evaluate, governance, knowledge, people, serve
+from essor.cli import admin, embed, evaluate, governance, knowledge, people, serve
 from essor.settings import reset_settings_cache
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ app.command("ingest")(knowledge.ingest)
 app.command("search")(knowledge.search_cmd)
 app.command("ask")(knowledge.ask_cmd)
 app.command("collections")(knowledge.collections_cmd)
+app.command("embed")(embed.embed)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(evaluate.app, name="eval")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from essor.db import read_session
 from essor.evaluation.metrics import aggregate, per_question
 from essor.knowledge.actions import IngestSummary, ingest_path
+from essor.knowledge.embeddings import embed_pending
 from essor.knowledge.index import get_backend
 from essor.knowledge.models import Chunk, Collection, Document, Section
 from essor.knowledge.search import search_hits
@@ -86,6 +87,8 @@ def evaluate(
     progress: Callable[[int, str], None] | None = None,
     ingest_progress: Callable[[int, str], None] | None = None,
     ingest_total: Callable[[int], None] | None = None,
+    embed_progress: Callable[[int, str], None] | None = None,
+    embed_total: Callable[[int], None] | None = None,
 ) -> EvalResult:
     questions = load_questions(questions_path)
     upgrade(settings)
@@ -98,6 +101,9 @@ def evaluate(
         progress=ingest_progress,
         total=ingest_total,
     )
+    if settings.dense:
+        # Vectors of text already embedded are reused, so a re-run only embeds what changed.
+        embed_pending(settings, embed_progress, total=embed_total)
     runs: list[Ranked] = []
     doc_rows: list[dict[str, float]] = []
     passage_rows: list[dict[str, float]] = []

@@ -36,7 +36,7 @@ from essor.governance.actions import (
 )
 from essor.governance.audit import recent
 from essor.governance.models import ROLES, CollectionDepartment, CollectionPerson, RoleGrant
-from essor.knowledge.actions import ingest_path
+from essor.knowledge.actions import IngestSummary, ingest_path
 from essor.knowledge.models import Collection
 from essor.knowledge.queries import ingest_runs, list_collections
 from essor.people.importer import ImportInputError, import_people
@@ -119,7 +119,7 @@ def people_import(
     settings = settings_of(request)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "people.csv"
-        _save(file, path, settings)
+        save_upload(file, path, settings)
         try:
             summary = import_people(path, settings=settings, full_export=full_export)
             error = None
@@ -263,7 +263,8 @@ def _clean_filename(raw: str | None) -> str:
     return name[:150] or "upload"
 
 
-def _save(upload: UploadFile, dest: Path, settings: Settings) -> None:
+def save_upload(upload: UploadFile, dest: Path, settings: Settings) -> None:
+    """Stream an upload to ``dest``, refusing it (413) past the size limit."""
     written = 0
     with dest.open("wb") as fh:
         while chunk := upload.file.read(1024 * 1024):
@@ -284,23 +285,32 @@ def collection_upload(
     me = _identity(request)
     _allowed(can_manage_collections(reader))
     settings = settings_of(request)
-    with read_session(settings) as session:
-        collection_id = _collection(session, name).id
-    # Uploaded files stay in the collection's folder: uploading a file with the same name
-    # again replaces that document's version, and unchanged files are skipped by hash.
-    folder = settings.data_dir / "uploads" / str(collection_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    saved = []
-    for upload in files:
-        target = folder / _clean_filename(upload.filename)
-        _save(upload, target, settings)
-        saved.append(target.name)
-    summary = ingest_path(folder, name, settings=settings, actor=me.email)
+    summary, saved = upload_and_ingest(settings, name, files, actor=me.email)
     if "application/json" in request.headers.get("accept", ""):
         return Response(
             content=_json(summary.as_dict() | {"files": saved}), media_type="application/json"
         )
     return RedirectResponse(f"/admin/collections/{name}#runs", status_code=303)
+
+
+def upload_and_ingest(
+    settings: Settings, name: str, files: list[UploadFile], *, actor: str
+) -> tuple[IngestSummary, list[str]]:
+    """Store uploads in the collection's folder and ingest it; the caller checked access.
+
+    Files stay in that folder: uploading a file with the same name again replaces that
+    document's version, and unchanged files are skipped by their hash.
+    """
+    with read_session(settings) as session:
+        collection_id = _collection(session, name).id
+    folder = settings.data_dir / "uploads" / str(collection_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for upload in files:
+        target = folder / _clean_filename(upload.filename)
+        save_upload(upload, target, settings)
+        saved.append(target.name)
+    return ingest_path(folder, name, settings=settings, actor=actor), saved
 
 
 def _json(data: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
@@ -22,6 +22,7 @@ from essor.knowledge.search import MAX_QUERY_CHARS, UnknownCollectionError, sear
 from essor.settings import Settings
 from essor.web.identity import readable_for as _readable
 from essor.web.identity import reader_of
+from essor.web.pages import download_response
 
 router = APIRouter()
 
@@ -147,3 +148,12 @@ def api_document(request: Request, document_id: int) -> dict[str, Any]:
     if doc is None:
         raise HTTPException(404, f"no document with id {document_id}")
     return doc.as_dict()
+
+
+@router.get("/api/documents/{document_id}/download")
+def api_document_download(request: Request, document_id: int) -> Response:
+    with read_session(_settings(request)) as session:
+        doc = get_document(session, document_id, _readable(session, request))
+    if doc is None:
+        raise HTTPException(404, f"no document with id {document_id}")
+    return download_response(doc)

@@ -21,7 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from essor.migrate import upgrade
 from essor.settings import Settings, get_settings
-from essor.web import admin, api, auth_routes, pages, token_api
+from essor.web import admin, admin_api, api, auth_routes, pages, token_api
 from essor.web.auth_middleware import AuthMiddleware
 from essor.web.i18n import format_date, format_number
 from essor.web.security import SecurityHeadersMiddleware, safe_link
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(token_api.router)
     app.include_router(auth_routes.router)
     app.include_router(admin.router)
+    app.include_router(admin_api.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -6,6 +6,7 @@ person can share or bookmark.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from essor.governance.access import (
     people_scope,
 )
 from essor.knowledge.queries import (
+    DocumentInfo,
     collection_documents,
     get_collection,
     get_document,
@@ -253,3 +255,24 @@ def document_page(
     contents = [(b.anchor, b.headings[-1].text) for b in blocks if b.headings]
     context = {"doc": doc, "blocks": blocks, "contents": contents, "marked": mark is not None}
     return render(request, "document.html", context)
+
+
+def download_response(doc: DocumentInfo) -> Response:
+    """The document's current text as a file; the caller already checked access."""
+    stem = re.sub(r"[^\w.\-]+", "_", doc.external_id.rsplit("/", 1)[-1]).strip("._") or "document"
+    name = stem if stem.endswith(".txt") else f"{stem}.txt"
+    return Response(
+        content=doc.text,
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/documents/{document_id}/download")
+def document_download(request: Request, document_id: int) -> Response:
+    lang = page_language(request)
+    with read_session(settings_of(request)) as session:
+        doc = get_document(session, document_id, _readable(session, request))
+    if doc is None:
+        raise HTTPException(404, translate(lang, "error.no_document", id=document_id))
+    return download_response(doc)

@@ -1,0 +1,243 @@
+"""BM25 plus dense vectors: lexical precision, with paraphrases that share no word.
+
+A chunk's score is its BM25 score (chunk + whole document, as ``bm25.py`` computes it)
+divided by the best BM25 score among the allowed chunks, plus ``dense_weight`` × the cosine
+between the query's MiniLM vector and the chunk's. Dividing by the best score puts both parts
+on the same 0-1 scale whatever the query's length or rarity. Candidates are the union of the
+best lexical and the best dense chunks; a chunk without a vector (not embedded yet, or in a
+language the model does not serve) keeps its lexical part alone.
+
+The dense matrix follows the index generation, as the BM25 arrays do, and also a cheap
+counter of stored vectors, so chunks embedded after the last ingest are picked up without a
+new generation. The collection mask is applied before any ranking, and an empty collection
+set returns nothing (fail closed).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from essor.knowledge.embeddings.encoder import DenseUnavailableError, TextEncoder, get_encoder
+from essor.knowledge.embeddings.store import (
+    DENSE_LANGUAGES,
+    chunk_inputs,
+    embeddings_version,
+    load_vectors,
+)
+from essor.knowledge.index.base import IndexBackend, IndexHit, IndexQuery
+from essor.knowledge.index.state import current_generation
+
+log = logging.getLogger(__name__)
+
+# Lexical and dense candidates fetched per query before fusion: deep enough that a chunk
+# ranked low by one signal and high by the other still meets both.
+CANDIDATES = 200
+QUERY_CACHE = 256
+
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass
+class _DenseSnapshot:
+    generation: int
+    version: int
+    chunk_ids: npt.NDArray[np.int64]  # ascending
+    chunk_docs: npt.NDArray[np.int64]
+    chunk_coll: npt.NDArray[np.int64]
+    vectors: npt.NDArray[np.float32]  # (n, dim); zero rows where there is no vector
+    has_vector: Mask
+    missing: dict[str, list[int]]  # text hash -> rows still waiting for a vector
+    # Collection masks belong to one set of chunk rows: kept here, they can never be applied
+    # to another generation's rows by a search that raced a rebuild.
+    masks: dict[frozenset[int], Mask] = field(default_factory=dict)
+
+
+class HybridBackend:
+    name = "hybrid"
+
+    def __init__(
+        self,
+        lexical: IndexBackend,
+        dense_weight: float = 0.5,
+        encoder: TextEncoder | None = None,
+    ) -> None:
+        self.lexical = lexical
+        self.dense_weight = dense_weight
+        self._encoder = encoder
+        self._unavailable = False
+        self._snapshot: _DenseSnapshot | None = None
+        self._lock = threading.Lock()
+        self._query_vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+
+    # -- the protocol -------------------------------------------------------------------
+    def refresh(self, session: Session) -> None:
+        self.lexical.refresh(session)
+        self._current(session)
+
+    def term_rarity(self, session: Session, terms: tuple[str, ...]) -> dict[str, float]:
+        return self.lexical.term_rarity(session, terms)
+
+    def search(self, session: Session, query: IndexQuery) -> list[IndexHit]:
+        # Fail closed: no collections means nothing is readable.
+        if not query.collection_ids or query.limit <= 0:
+            return []
+        depth = max(query.limit, CANDIDATES)
+        lexical = self.lexical.search(session, replace(query, limit=depth))
+        # The query as typed: the analysed terms are stems, which mean nothing to the model.
+        text = query.text.strip()
+        if not text or self.dense_weight <= 0:
+            return lexical[: query.limit]
+        snap = self._current(session)
+        allowed = self._mask(snap, query.collection_ids) & snap.has_vector
+        if not allowed.any():
+            return lexical[: query.limit]
+        query_vector = self._query_vector(text)
+        if query_vector is None:
+            return lexical[: query.limit]
+        return self._fuse(snap, lexical, snap.vectors @ query_vector, allowed, query.limit, depth)
+
+    # -- fusion -------------------------------------------------------------------------
+    def _fuse(
+        self,
+        snap: _DenseSnapshot,
+        lexical: list[IndexHit],
+        cosine: npt.NDArray[np.float32],
+        allowed: Mask,
+        limit: int,
+        depth: int,
+    ) -> list[IndexHit]:
+        dense_rows = np.flatnonzero(allowed)
+        if len(dense_rows) > depth:
+            top = np.argpartition(-cosine[dense_rows], depth - 1)[:depth]
+            dense_rows = dense_rows[top]
+        best = lexical[0].score if lexical and lexical[0].score > 0 else 1.0
+        by_chunk = {h.chunk_id: h for h in lexical}
+        scores: dict[int, float] = {h.chunk_id: h.score / best for h in lexical}
+        docs: dict[int, int] = {h.chunk_id: h.document_id for h in lexical}
+        # Lexical hits with a vector get their dense part (the chunk may also be a dense one).
+        ids = np.fromiter(scores, dtype=np.int64, count=len(scores))
+        rows = np.searchsorted(snap.chunk_ids, ids)
+        rows = np.minimum(rows, max(len(snap.chunk_ids) - 1, 0))
+        for cid, row in zip(ids.tolist(), rows.tolist(), strict=True):
+            if len(snap.chunk_ids) and snap.chunk_ids[row] == cid and allowed[row]:
+                scores[cid] += self.dense_weight * float(cosine[row])
+        for row in dense_rows.tolist():
+            cid = int(snap.chunk_ids[row])
+            if cid not in by_chunk:
+                scores[cid] = self.dense_weight * float(cosine[row])
+                docs[cid] = int(snap.chunk_docs[row])
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        out: list[IndexHit] = []
+        for cid, score in ranked:
+            hit = by_chunk.get(cid)
+            out.append(
+                IndexHit(
+                    chunk_id=cid,
+                    document_id=docs[cid],
+                    score=score,
+                    chunk_score=hit.chunk_score if hit else 0.0,
+                    doc_score=hit.doc_score if hit else 0.0,
+                )
+            )
+        return out
+
+    def _query_vector(self, text: str) -> npt.NDArray[np.float32] | None:
+        cached = self._query_vectors.get(text)
+        if cached is not None:
+            self._query_vectors.move_to_end(text)
+            return cached
+        if self._unavailable:
+            return None
+        try:
+            encoder = self._encoder or get_encoder()
+        except DenseUnavailableError as exc:
+            # Searching must keep working: answer lexically, and say why once.
+            log.error("dense retrieval is on but unavailable (%s); using BM25 alone", exc)
+            self._unavailable = True
+            return None
+        vector: npt.NDArray[np.float32] = encoder.encode([text])[0]
+        self._query_vectors[text] = vector
+        if len(self._query_vectors) > QUERY_CACHE:
+            self._query_vectors.popitem(last=False)
+        return vector
+
+    # -- the dense matrix ---------------------------------------------------------------
+    @staticmethod
+    def _mask(snap: _DenseSnapshot, collection_ids: frozenset[int]) -> Mask:
+        mask = snap.masks.get(collection_ids)
+        if mask is None:
+            mask = np.isin(snap.chunk_coll, np.fromiter(collection_ids, dtype=np.int64))
+            if len(snap.masks) > 256:
+                snap.masks.clear()
+            snap.masks[collection_ids] = mask
+        return mask
+
+    def _current(self, session: Session) -> _DenseSnapshot:
+        generation = current_generation(session)
+        version = embeddings_version(session)
+        snap = self._snapshot
+        if snap is not None and snap.generation == generation and snap.version == version:
+            return snap
+        with self._lock:
+            snap = self._snapshot
+            if snap is None or snap.generation != generation:
+                snap = self._build(session, generation, version)
+            elif snap.version != version:
+                snap = self._fill(session, snap, version)
+            self._snapshot = snap
+            return snap
+
+    @staticmethod
+    def _build(session: Session, generation: int, version: int) -> _DenseSnapshot:
+        inputs = chunk_inputs(session)
+        hashes = [c.text_hash if c.language in DENSE_LANGUAGES else "" for c in inputs]
+        found = load_vectors(session, {h for h in hashes if h})
+        dim = next((len(v) for v in found.values()), 0)
+        vectors = np.zeros((len(inputs), dim), dtype=np.float32)
+        has_vector = np.zeros(len(inputs), dtype=np.bool_)
+        missing: dict[str, list[int]] = {}
+        for row, h in enumerate(hashes):
+            vector = found.get(h) if h else None
+            if vector is not None:
+                vectors[row] = vector
+                has_vector[row] = True
+            elif h:
+                missing.setdefault(h, []).append(row)
+        return _DenseSnapshot(
+            generation=generation,
+            version=version,
+            chunk_ids=np.asarray([c.chunk_id for c in inputs], dtype=np.int64),
+            chunk_docs=np.asarray([c.document_id for c in inputs], dtype=np.int64),
+            chunk_coll=np.asarray([c.collection_id for c in inputs], dtype=np.int64),
+            vectors=vectors,
+            has_vector=has_vector,
+            missing=missing,
+        )
+
+    @staticmethod
+    def _fill(session: Session, snap: _DenseSnapshot, version: int) -> _DenseSnapshot:
+        """New vectors for the same chunks (an embed run went on): fetch only those."""
+        found = load_vectors(session, snap.missing)
+        if not found:
+            return replace(snap, version=version)
+        if snap.vectors.shape[1] == 0:
+            dim = len(next(iter(found.values())))
+            vectors = np.zeros((len(snap.chunk_ids), dim), dtype=np.float32)
+        else:
+            vectors = snap.vectors.copy()  # searches in flight keep reading the old matrix
+        has_vector = snap.has_vector.copy()
+        missing = dict(snap.missing)
+        for h, vector in found.items():
+            rows = missing.pop(h)
+            vectors[rows] = vector
+            has_vector[rows] = True
+        return replace(
+            snap, version=version, vectors=vectors, has_vector=has_vector, missing=missing
+        )
