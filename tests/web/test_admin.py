@@ -134,3 +134,15 @@ def test_roles_and_audit_export(client: httpx.Client) -> None:
     actions = {r[3] for r in rows[1:]}
     assert {"role.grant", "role.revoke", "collection.create", "collection.access"} <= actions
     assert all(not r[7].startswith(("=", "+", "-", "@")) for r in rows[1:])
+
+
+def test_denied_accesses_are_audited(client: httpx.Client, member_client: httpx.Client) -> None:
+    from tests.web.conftest import RESTRICTED_COLLECTION
+
+    assert member_client.get("/admin/audit").status_code == 403
+    doc_id = client.get(f"/api/collections/{RESTRICTED_COLLECTION}").json()["items"][0]["id"]
+    assert member_client.get(f"/documents/{doc_id}").status_code == 404
+    rows = list(csv.reader(io.StringIO(client.get("/admin/audit.csv").text)))
+    denied = [(r[2], r[3], r[5]) for r in rows[1:] if r[6] == "denied"]
+    assert (MEMBER.email, "admin.page", "/admin/audit") in denied
+    assert (MEMBER.email, "document.read", str(doc_id)) in denied

@@ -42,6 +42,7 @@ from essor.knowledge.queries import ingest_runs, list_collections
 from essor.people.importer import ImportInputError, import_people
 from essor.people.models import Department, Person
 from essor.settings import Settings
+from essor.web.audit_denied import audit_denied
 from essor.web.identity import reader_of, require_identity
 from essor.web.pages import render, settings_of
 
@@ -50,8 +51,9 @@ PAGE = 100
 _SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
 
-def _allowed(check: bool) -> None:
+def _allowed(check: bool, request: Request) -> None:
     if not check:
+        audit_denied(request, "admin.page", "path", request.url.path)
         raise HTTPException(403, "you do not have access to this page")
 
 
@@ -69,7 +71,7 @@ def admin_index(request: Request) -> Response:
         "roles": can_manage_roles(me),
         "audit": can_read_audit(me),
     }
-    _allowed(any(links.values()))
+    _allowed(any(links.values()), request)
     return render(request, "admin_index.html", {"links": links})
 
 
@@ -78,7 +80,7 @@ def admin_index(request: Request) -> Response:
 def people_page(request: Request, department: str | None = None, page: int = 0) -> Response:
     me = _identity(request)
     scope = people_scope(me)
-    _allowed(scope is not False)
+    _allowed(scope is not False, request)
     with read_session(settings_of(request)) as session:
         query = select(Person, Department.code).outerjoin(
             Department, Department.id == Person.department_id
@@ -115,7 +117,7 @@ def people_import(
     full_export: Annotated[bool, Form()] = False,
 ) -> Response:
     me = _identity(request)
-    _allowed(can_import_people(me))
+    _allowed(can_import_people(me), request)
     settings = settings_of(request)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "people.csv"
@@ -135,7 +137,7 @@ def people_import(
 
 @router.get("/departments")
 def departments_page(request: Request) -> Response:
-    _allowed(can_import_people(_identity(request)))
+    _allowed(can_import_people(_identity(request)), request)
     with read_session(settings_of(request)) as session:
         rows = session.execute(
             select(Department, func.count(Person.id))
@@ -149,7 +151,7 @@ def departments_page(request: Request) -> Response:
 # -- collections ----------------------------------------------------------------------------
 @router.get("/collections")
 def collections_page(request: Request) -> Response:
-    _allowed(can_manage_collections(reader_of(request)))
+    _allowed(can_manage_collections(reader_of(request)), request)
     with read_session(settings_of(request)) as session:
         collections = list_collections(session, frozenset(session.scalars(select(Collection.id))))
         visibility = dict(session.execute(select(Collection.name, Collection.visibility)).all())
@@ -175,7 +177,7 @@ def collections_create(
     people: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     reader = reader_of(request)
-    _allowed(can_manage_collections(reader))
+    _allowed(can_manage_collections(reader), request)
     chosen_departments = (departments or []) if visibility == "departments" else []
     chosen_people = _emails(people) if visibility == "people" else []
     try:
@@ -195,7 +197,7 @@ def collections_create(
 
 @router.get("/collections/{name}")
 def collection_admin_page(request: Request, name: str) -> Response:
-    _allowed(can_manage_collections(reader_of(request)))
+    _allowed(can_manage_collections(reader_of(request)), request)
     with read_session(settings_of(request)) as session:
         collection = _collection(session, name)
         chosen_departments = set(
@@ -239,7 +241,7 @@ def collection_access(
     people: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     reader = reader_of(request)
-    _allowed(can_manage_collections(reader))
+    _allowed(can_manage_collections(reader), request)
     try:
         with write_session(settings_of(request)) as session:
             set_collection_access(
@@ -283,7 +285,7 @@ def collection_upload(
 ) -> Response:
     reader = reader_of(request)
     me = _identity(request)
-    _allowed(can_manage_collections(reader))
+    _allowed(can_manage_collections(reader), request)
     settings = settings_of(request)
     summary, saved = upload_and_ingest(settings, name, files, actor=me.email)
     if "application/json" in request.headers.get("accept", ""):
@@ -320,7 +322,7 @@ def _json(data: object) -> str:
 # -- roles and audit -----------------------------------------------------------------------
 @router.get("/roles")
 def roles_page(request: Request) -> Response:
-    _allowed(can_manage_roles(_identity(request)))
+    _allowed(can_manage_roles(_identity(request)), request)
     with read_session(settings_of(request)) as session:
         grants = session.execute(
             select(Person.email, Person.name, RoleGrant.role, Department.code)
@@ -345,7 +347,7 @@ def roles_change(
     department: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     reader = reader_of(request)
-    _allowed(can_manage_roles(reader.identity))
+    _allowed(can_manage_roles(reader.identity), request)
     try:
         with write_session(settings_of(request)) as session:
             if action == "revoke":
@@ -359,7 +361,7 @@ def roles_change(
 
 @router.get("/audit")
 def audit_page(request: Request, page: int = 0) -> Response:
-    _allowed(can_read_audit(_identity(request)))
+    _allowed(can_read_audit(_identity(request)), request)
     with read_session(settings_of(request)) as session:
         events = recent(session, limit=PAGE, offset=max(page, 0) * PAGE)
     return render(request, "admin_audit.html", {"events": events, "page": max(page, 0)})
@@ -373,7 +375,7 @@ def _cell(value: object) -> str:
 
 @router.get("/audit.csv")
 def audit_export(request: Request) -> Response:
-    _allowed(can_read_audit(_identity(request)))
+    _allowed(can_read_audit(_identity(request)), request)
     settings = settings_of(request)
 
     def rows() -> Iterator[str]:

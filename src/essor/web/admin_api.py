@@ -24,6 +24,7 @@ from essor.governance.actions import (
 from essor.knowledge.models import Collection
 from essor.people.importer import ImportInputError, import_people
 from essor.web.admin import save_upload, upload_and_ingest
+from essor.web.audit_denied import audit_denied
 from essor.web.identity import reader_of, require_identity
 from essor.web.pages import settings_of
 
@@ -41,7 +42,8 @@ class CollectionRequest(AccessRequest):
     description: str = Field(default="", max_length=2000)
 
 
-def _forbidden() -> HTTPException:
+def _forbidden(request: Request) -> HTTPException:
+    audit_denied(request, "admin.api", "path", request.url.path)
     return HTTPException(403, "you do not have the right to do this")
 
 
@@ -53,7 +55,7 @@ def api_people_import(
 ) -> dict[str, Any]:
     """Upsert the people directory from an HR CSV export (administrators)."""
     if not can_import_people(require_identity(request)):
-        raise _forbidden()
+        raise _forbidden(request)
     settings = settings_of(request)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "people.csv"
@@ -69,7 +71,7 @@ def api_people_import(
 def api_collection_create(request: Request, body: CollectionRequest) -> dict[str, Any]:
     reader = reader_of(request)
     if not can_manage_collections(reader):
-        raise _forbidden()
+        raise _forbidden(request)
     try:
         with write_session(settings_of(request)) as session:
             collection = create_collection(
@@ -90,7 +92,7 @@ def api_collection_create(request: Request, body: CollectionRequest) -> dict[str
 def api_collection_access(request: Request, name: str, body: AccessRequest) -> dict[str, Any]:
     reader = reader_of(request)
     if not can_manage_collections(reader):
-        raise _forbidden()
+        raise _forbidden(request)
     try:
         with write_session(settings_of(request)) as session:
             collection = session.execute(
@@ -109,7 +111,7 @@ def api_collection_access(request: Request, name: str, body: AccessRequest) -> d
     except GovernanceError as exc:
         raise HTTPException(422, str(exc)) from None
     except NotAllowed:
-        raise _forbidden() from None
+        raise _forbidden(request) from None
     return {"name": name, "visibility": visibility}
 
 
@@ -119,7 +121,7 @@ def api_collection_upload(
 ) -> dict[str, Any]:
     """Upload files into a collection and ingest them; returns the ingest summary."""
     if not can_manage_collections(reader_of(request)):
-        raise _forbidden()
+        raise _forbidden(request)
     me = require_identity(request)
     summary, saved = upload_and_ingest(settings_of(request), name, files, actor=me.email)
     return summary.as_dict() | {"files": saved}

@@ -20,6 +20,7 @@ from essor.knowledge.queries import (
 )
 from essor.knowledge.search import MAX_QUERY_CHARS, UnknownCollectionError, search
 from essor.settings import Settings
+from essor.web.audit_denied import audit_if_hidden
 from essor.web.identity import readable_for as _readable
 from essor.web.identity import reader_of
 from essor.web.pages import download_response
@@ -146,6 +147,7 @@ def api_document(request: Request, document_id: int) -> dict[str, Any]:
     with read_session(_settings(request)) as session:
         doc = get_document(session, document_id, _readable(session, request))
     if doc is None:
+        audit_if_hidden(request, document_id)
         raise HTTPException(404, f"no document with id {document_id}")
     return doc.as_dict()
 
@@ -155,5 +157,6 @@ def api_document_download(request: Request, document_id: int) -> Response:
     with read_session(_settings(request)) as session:
         doc = get_document(session, document_id, _readable(session, request))
     if doc is None:
+        audit_if_hidden(request, document_id)
         raise HTTPException(404, f"no document with id {document_id}")
     return download_response(doc)

@@ -36,6 +36,7 @@ from essor.knowledge.queries import (
 )
 from essor.knowledge.search import MAX_QUERY_CHARS, Passage, UnknownCollectionError, search
 from essor.settings import Settings
+from essor.web.audit_denied import audit_if_hidden
 from essor.web.document_view import document_blocks, highlight_range
 from essor.web.i18n import COOKIE, LANGUAGES, negotiate, supported, translate, translator
 from essor.web.identity import authentication_of, reader_of
@@ -249,6 +250,7 @@ def document_page(
     with read_session(settings_of(request)) as session:
         doc = get_document(session, document_id, _readable(session, request))
     if doc is None:
+        audit_if_hidden(request, document_id)
         raise HTTPException(404, translate(lang, "error.no_document", id=document_id))
     mark = highlight_range(_int_or_none(start), _int_or_none(end), len(doc.text))
     blocks = document_blocks(doc, mark)
@@ -274,5 +276,6 @@ def document_download(request: Request, document_id: int) -> Response:
     with read_session(settings_of(request)) as session:
         doc = get_document(session, document_id, _readable(session, request))
     if doc is None:
+        audit_if_hidden(request, document_id)
         raise HTTPException(404, translate(lang, "error.no_document", id=document_id))
     return download_response(doc)
