@@ -18,6 +18,7 @@ ADMIN_GETS = [
     "/admin/collections",
     "/admin/collections/hr",
     "/admin/roles",
+    "/admin/users",
     "/admin/audit",
     "/admin/audit.csv",
 ]
@@ -113,6 +114,7 @@ def test_collection_upload_access_and_errors(
 def test_roles_and_audit_export(client: httpx.Client) -> None:
     granted = client.post(
         "/admin/roles",
+    "/admin/users",
         data={"email": MEMBER.email, "role": "champion", "department": "TST-A"},
         follow_redirects=False,
     )
@@ -122,6 +124,7 @@ def test_roles_and_audit_export(client: httpx.Client) -> None:
     assert missing.status_code == 422  # a champion belongs to a department
     revoked = client.post(
         "/admin/roles",
+    "/admin/users",
         data={"email": MEMBER.email, "role": "champion", "action": "revoke"},
         follow_redirects=False,
     )
@@ -146,3 +149,23 @@ def test_denied_accesses_are_audited(client: httpx.Client, member_client: httpx.
     denied = [(r[2], r[3], r[5]) for r in rows[1:] if r[6] == "denied"]
     assert (MEMBER.email, "admin.page", "/admin/audit") in denied
     assert (MEMBER.email, "document.read", str(doc_id)) in denied
+
+
+def test_users_page_disables_and_enables(client: httpx.Client, base_url: str) -> None:
+    from tests.web.conftest import OUTSIDER, sign_in
+
+    page = client.get("/admin/users")
+    assert page.status_code == 200 and OUTSIDER.email in page.text
+    with httpx.Client(base_url=base_url, timeout=30) as outsider:
+        assert sign_in(outsider, OUTSIDER.email, OUTSIDER.password).status_code == 303
+        assert outsider.get("/").status_code == 200
+        off = client.post(f"/admin/users/{OUTSIDER.email}/disable", follow_redirects=False)
+        assert off.status_code == 303
+        # The open session ends at once.
+        assert outsider.get("/", follow_redirects=False).status_code == 303
+    on = client.post(f"/admin/users/{OUTSIDER.email}/enable", follow_redirects=False)
+    assert on.status_code == 303
+    with httpx.Client(base_url=base_url, timeout=30) as outsider:
+        assert sign_in(outsider, OUTSIDER.email, OUTSIDER.password).status_code == 303
+    me = client.get("/api/me").json()["email"]
+    assert client.post(f"/admin/users/{me}/disable").status_code == 422

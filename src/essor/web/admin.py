@@ -39,6 +39,8 @@ from essor.governance.models import ROLES, CollectionDepartment, CollectionPerso
 from essor.knowledge.actions import IngestSummary, ingest_path
 from essor.knowledge.models import Collection
 from essor.knowledge.queries import ingest_runs, list_collections
+from essor.people.auth.actions import AuthError, disable_account, enable_account
+from essor.people.auth.models import Account
 from essor.people.importer import ImportInputError, import_people
 from essor.people.models import Department, Person
 from essor.settings import Settings
@@ -68,6 +70,7 @@ def admin_index(request: Request) -> Response:
         "people": people_scope(me) is not False,
         "departments": can_import_people(me),
         "collections": can_manage_collections(reader_of(request)),
+        "users": can_manage_roles(me),
         "roles": can_manage_roles(me),
         "audit": can_read_audit(me),
     }
@@ -357,6 +360,38 @@ def roles_change(
     except GovernanceError as exc:
         raise HTTPException(422, str(exc)) from None
     return RedirectResponse("/admin/roles", status_code=303)
+
+
+@router.get("/users")
+def users_page(request: Request) -> Response:
+    _allowed(can_manage_roles(_identity(request)), request)
+    with read_session(settings_of(request)) as session:
+        rows = session.execute(
+            select(Person.email, Person.name, Department.code, Person.status, Account.disabled)
+            .join(Account, Account.person_id == Person.id)
+            .outerjoin(Department, Department.id == Person.department_id)
+            .order_by(Person.name)
+        ).all()
+    return render(request, "admin_users.html", {"rows": rows})
+
+
+@router.post("/users/{email}/{change}")
+def users_change(request: Request, email: str, change: str) -> Response:
+    reader = reader_of(request)
+    _allowed(can_manage_roles(reader.identity), request)
+    if change not in ("disable", "enable"):
+        raise HTTPException(404, "unknown change")
+    if reader.identity is not None and email.lower() == reader.identity.email:
+        raise HTTPException(422, "you cannot disable your own sign-in")
+    try:
+        with write_session(settings_of(request)) as session:
+            if change == "disable":
+                disable_account(session, email, actor=reader)
+            else:
+                enable_account(session, email, actor=reader)
+    except AuthError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.get("/audit")
