@@ -114,7 +114,6 @@ def test_collection_upload_access_and_errors(
 def test_roles_and_audit_export(client: httpx.Client) -> None:
     granted = client.post(
         "/admin/roles",
-    "/admin/users",
         data={"email": MEMBER.email, "role": "champion", "department": "TST-A"},
         follow_redirects=False,
     )
@@ -124,7 +123,6 @@ def test_roles_and_audit_export(client: httpx.Client) -> None:
     assert missing.status_code == 422  # a champion belongs to a department
     revoked = client.post(
         "/admin/roles",
-    "/admin/users",
         data={"email": MEMBER.email, "role": "champion", "action": "revoke"},
         follow_redirects=False,
     )
