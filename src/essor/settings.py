@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
@@ -26,7 +26,7 @@ class Settings(BaseSettings):
         20.0, description="longest time one file may take to parse"
     )
     chunk_max_tokens: int = Field(256, description="embedding-window size a chunk must fit")
-    bm25_k1: float = Field(1.2, description="BM25 term-frequency saturation")
+    bm25_k1: float = Field(0.9, description="BM25 term-frequency saturation (Lucene's value)")
     bm25_b: float = Field(0.75, description="BM25 length normalisation of chunks")
     bm25_doc_b: float = Field(
         0.5, description="BM25 length normalisation of whole documents (lengths vary far more)"
@@ -60,6 +60,24 @@ class Settings(BaseSettings):
     )
     signin_window_minutes: int = Field(
         15, ge=1, description="minutes over which failed sign-ins are counted"
+    )
+    oidc_issuer: str = Field(
+        "",
+        description="OpenID Connect issuer URL, exactly as the provider names itself (its "
+        "discovery document is at ISSUER/.well-known/openid-configuration); empty: no single "
+        "sign-on",
+    )
+    oidc_client_id: str = Field(
+        "", description="client id Essor is registered with at the provider"
+    )
+    oidc_client_secret: SecretStr = Field(
+        SecretStr(""), description="client secret from the provider; never logged or shown"
+    )
+    oidc_provider_name: str = Field("SSO", description="provider name on the sign-in button")
+    oidc_redirect_url: str = Field(
+        "",
+        description="redirect URL registered at the provider; empty: this site's address "
+        "+ /signin/oidc/callback",
     )
 
     @model_validator(mode="after")

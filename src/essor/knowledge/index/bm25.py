@@ -114,7 +114,7 @@ class BM25Backend:
     def __init__(
         self,
         cache_dir: Path | None,
-        k1: float = 1.2,
+        k1: float = 0.9,
         b: float = 0.75,
         doc_b: float = 0.5,
     ) -> None:
