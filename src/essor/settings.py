@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -78,6 +79,33 @@ class Settings(BaseSettings):
         "",
         description="redirect URL registered at the provider; empty: this site's address "
         "+ /signin/oidc/callback",
+    )
+
+    llm_base_url: str = Field(
+        "",
+        description="base URL of an OpenAI-compatible chat-completions server (e.g. "
+        "https://api.openai.com/v1); empty: no language model, answers stay extractive",
+    )
+    llm_model: str = Field("", description="model (or Azure deployment) name sent to the server")
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="API key for the language model; never logged or shown"
+    )
+    llm_api_style: Literal["openai", "azure"] = Field(
+        "openai", description="openai (Bearer key) or azure (api-key header and api-version)"
+    )
+    llm_azure_api_version: str = Field(
+        "2024-10-21", description="api-version query parameter sent when the style is azure"
+    )
+    llm_timeout_seconds: float = Field(
+        60.0, gt=0, description="longest wait to connect to, or hear from, the model server"
+    )
+    llm_max_retries: int = Field(
+        2, ge=0, description="retries after a 429, a 5xx or a connection error (with backoff)"
+    )
+    llm_unsupported: Literal["mark", "remove"] = Field(
+        "mark",
+        description="what to do with a generated sentence its cited sources do not support: "
+        "mark it in the answer, or remove it",
     )
 
     @model_validator(mode="after")

@@ -20,8 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.templating import Jinja2Templates
 
 from essor.migrate import upgrade
+from essor.people.auth.oidc import enabled as oidc_enabled
 from essor.settings import Settings, get_settings
-from essor.web import admin, admin_api, api, auth_routes, pages, token_api
+from essor.web import admin, admin_api, api, auth_routes, oidc_routes, pages, token_api
 from essor.web.auth_middleware import AuthMiddleware
 from essor.web.i18n import format_date, format_number
 from essor.web.security import SecurityHeadersMiddleware, safe_link
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(token_api.router)
     app.include_router(auth_routes.router)
+    if oidc_enabled(settings):  # no single sign-on routes at all when it is off
+        app.include_router(oidc_routes.router)
     app.include_router(admin.router)
     app.include_router(admin_api.router)
     app.include_router(pages.router)

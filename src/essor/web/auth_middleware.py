@@ -25,7 +25,17 @@ from essor.web.cookies import SIGNIN_COOKIE, SIGNIN_PATH
 from essor.web.i18n import translate
 from essor.web.pages import error_page, page_language
 
-PUBLIC_PATHS = frozenset({SIGNIN_PATH, "/healthz", "/api/openapi.json"})
+# The OpenID Connect start and callback run before anyone is signed in (they exist only
+# when ESSOR_OIDC_ISSUER is set).
+PUBLIC_PATHS = frozenset(
+    {
+        SIGNIN_PATH,
+        "/healthz",
+        "/api/openapi.json",
+        "/signin/oidc",
+        "/signin/oidc/callback",
+    }
+)
 PUBLIC_PREFIXES = ("/static/",)
 # Form fields are small; an upload may be as large as ingest accepts, plus the form around it.
 FORM_SLACK = 1024 * 1024

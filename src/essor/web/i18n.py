@@ -81,6 +81,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "signin.failed": "Wrong email or password.",
         "signin.throttled": "Too many failed sign-ins. Wait {minutes} min, then try again.",
         "signin.expired": "The sign-in form had expired. Please try again.",
+        "signin.oidc": "Sign in with {provider}",
+        "signin.oidc_or": "Or with your Essor password:",
+        "signin.oidc_not_found": "Your sign-in provider vouched for an address that is not an "
+        "active person of Essor's directory. Ask an administrator if this is a mistake.",
+        "signin.oidc_unverified": "Your sign-in provider did not give a verified email address, "
+        "so Essor cannot tell who you are.",
+        "signin.oidc_failed": "The single sign-on did not complete. Please try again; if it "
+        "keeps failing, ask an administrator.",
         "tokens.title": "API tokens",
         "tokens.intro": "A token lets a script use the Essor API as you, with your rights at "
         "the time of each call. Send it in the header Authorization: Bearer followed by the "
@@ -171,6 +179,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "signin.throttled": "Trop de tentatives de connexion échouées. Patientez {minutes} min, "
         "puis réessayez.",
         "signin.expired": "Le formulaire de connexion avait expiré. Veuillez réessayer.",
+        "signin.oidc": "Se connecter avec {provider}",
+        "signin.oidc_or": "Ou avec votre mot de passe Essor :",
+        "signin.oidc_not_found": "Votre fournisseur d'identité a confirmé une adresse qui n'est "
+        "celle d'aucune personne active de l'annuaire d'Essor. Adressez-vous à un "
+        "administrateur s'il s'agit d'une erreur.",
+        "signin.oidc_unverified": "Votre fournisseur d'identité n'a pas fourni d'adresse e-mail "
+        "vérifiée : Essor ne peut pas savoir qui vous êtes.",
+        "signin.oidc_failed": "La connexion unique n'a pas abouti. Veuillez réessayer ; si cela "
+        "se reproduit, adressez-vous à un administrateur.",
         "tokens.title": "Jetons d'API",
         "tokens.intro": "Un jeton permet à un script d'utiliser l'API d'Essor en votre nom, avec "
         "vos droits au moment de chaque appel. Envoyez-le dans l'en-tête Authorization: Bearer "
