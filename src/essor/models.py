@@ -1,9 +1,17 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from essor.analytics import models as analytics_models
 from essor.db import Base
 from essor.governance import models as governance_models
 from essor.knowledge import models as knowledge_models
 from essor.people import models as people_models
 from essor.people.auth import models as auth_models
 
-__all__ = ["Base", "auth_models", "governance_models", "knowledge_models", "people_models"]
+__all__ = [
+    "Base",
+    "analytics_models",
+    "auth_models",
+    "governance_models",
+    "knowledge_models",
+    "people_models",
+]

@@ -39,7 +39,10 @@ class Settings(BaseSettings):
         description="add MiniLM dense vectors to BM25 (needs the 'dense' extra and `essor embed`)",
     )
     dense_weight: float = Field(
-        0.5, description="weight of the dense cosine beside the best-normalised BM25 score"
+        1.0, description="weight of the dense cosine beside the best-normalised BM25 score"
+    )
+    store_question_text: bool = Field(
+        False, description="keep the text of questions in usage events (off: only counts)"
     )
     abstain_threshold: float = Field(0.35, description="minimum evidence strength to answer")
     answer_max_sentences: int = Field(4, description="most sentences an extractive answer quotes")

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from essor.assistant.answer import ask as ask_question
+from essor.analytics.asking import ask_and_record
 from essor.assistant.messages import EXTRACTIVE_MODE, say
 from essor.cli.common import (
     console,
@@ -19,7 +19,7 @@ from essor.cli.common import (
     reader_for,
     ready_settings,
 )
-from essor.db import read_session
+from essor.db import read_session, write_session
 from essor.governance.access import SYSTEM, readable_collection_ids
 from essor.knowledge.actions import IngestInputError, IngestSummary, ingest_path
 from essor.knowledge.index import get_backend
@@ -141,16 +141,16 @@ def ask_cmd(
     settings = ready_settings()
     if not question.strip():
         raise fail("the question is empty")
-    with read_session(settings) as session:
-        reader = reader_for(session, as_person)
-        try:
-            answer = ask_question(
+    try:
+        with write_session(settings) as session:
+            reader = reader_for(session, as_person)
+            answer, event_id = ask_and_record(
                 session, question, reader=reader, collections=collection, settings=settings
             )
-        except UnknownCollectionError as exc:
-            raise fail(str(exc)) from exc
+    except UnknownCollectionError as exc:
+        raise fail(str(exc)) from exc
     if as_json:
-        print_json(answer.as_dict())
+        print_json(answer.as_dict() | {"event_id": event_id})
         return
     console.print(escape(answer.text), highlight=False)
     if answer.abstained:

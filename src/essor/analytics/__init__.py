@@ -1,0 +1,1 @@
+"""Usage events (what the rollout cockpit measures) and, later, rollups and metrics."""

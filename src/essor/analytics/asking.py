@@ -1,0 +1,49 @@
+"""Answer a question and record its usage event in the same transaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from essor.analytics.events import QuestionAsked, record_question
+from essor.assistant.answer import Answer, ask
+from essor.governance.access import Reader
+from essor.settings import Settings
+
+
+def ask_and_record(
+    session: Session,
+    question: str,
+    *,
+    reader: Reader,
+    settings: Settings,
+    collections: Sequence[str] | None = None,
+) -> tuple[Answer, int | None]:
+    """The answer and its event id; ``session`` must be a write session.
+
+    Questions asked by the operator (no person: the local CLI without ``--as``, evaluation)
+    are not usage and are not recorded.
+    """
+    started = time.perf_counter()
+    answer = ask(session, question, reader=reader, collections=collections, settings=settings)
+    if reader.identity is None:
+        return answer, None
+    event = record_question(
+        session,
+        reader,
+        QuestionAsked(
+            mode=answer.mode,
+            model=getattr(answer, "model", None),
+            latency_ms=round((time.perf_counter() - started) * 1000),
+            citations=len(answer.sources),
+            abstained=answer.abstained,
+            language=answer.language,
+            question=question,
+            prompt_tokens=getattr(answer, "prompt_tokens", None),
+            completion_tokens=getattr(answer, "completion_tokens", None),
+        ),
+        settings,
+    )
+    return answer, event.id

@@ -1,0 +1,135 @@
+"""Typed usage events, written in the caller's transaction (the same one as the action).
+
+A question and its event commit together or not at all, so the cockpit never counts an
+answer that was not given, nor misses one that was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from essor.analytics.models import UsageEvent
+from essor.governance.access import Reader
+from essor.settings import Settings
+
+MAX_QUESTION_CHARS = 2_000
+MAX_MINUTES_SAVED = 8 * 60
+
+
+class FeedbackError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class QuestionAsked:
+    mode: str
+    model: str | None
+    latency_ms: int
+    citations: int
+    abstained: bool
+    language: str
+    question: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowRun:
+    workflow_id: str
+    mode: str
+    model: str | None
+    latency_ms: int
+    citations: int
+    abstained: bool
+    language: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    about_event_id: int
+    helpful: bool | None = None
+    minutes_saved: int | None = None
+    resolved_without_ticket: bool | None = None
+
+
+def _who(reader: Reader) -> tuple[int | None, int | None]:
+    identity = reader.identity
+    return (identity.person_id, identity.department_id) if identity else (None, None)
+
+
+def record_question(
+    session: Session, reader: Reader, event: QuestionAsked, settings: Settings
+) -> UsageEvent:
+    person_id, department_id = _who(reader)
+    row = UsageEvent(
+        kind="question",
+        person_id=person_id,
+        department_id=department_id,
+        mode=event.mode,
+        model=event.model,
+        latency_ms=event.latency_ms,
+        prompt_tokens=event.prompt_tokens,
+        completion_tokens=event.completion_tokens,
+        citations=event.citations,
+        abstained=event.abstained,
+        language=event.language,
+        question_text=event.question[:MAX_QUESTION_CHARS] if settings.store_question_text else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_workflow_run(session: Session, reader: Reader, event: WorkflowRun) -> UsageEvent:
+    person_id, department_id = _who(reader)
+    row = UsageEvent(
+        kind="workflow_run",
+        person_id=person_id,
+        department_id=department_id,
+        workflow_id=event.workflow_id,
+        mode=event.mode,
+        model=event.model,
+        latency_ms=event.latency_ms,
+        prompt_tokens=event.prompt_tokens,
+        completion_tokens=event.completion_tokens,
+        citations=event.citations,
+        abstained=event.abstained,
+        language=event.language,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_feedback(session: Session, reader: Reader, event: Feedback) -> UsageEvent:
+    """Feedback on one's own answer or run; the minutes are the person's own estimate."""
+    identity = reader.identity
+    if identity is None:
+        raise FeedbackError("feedback needs a signed-in person")
+    about = session.execute(
+        select(UsageEvent).where(UsageEvent.id == event.about_event_id)
+    ).scalar_one_or_none()
+    # Someone else's answer looks exactly like a missing one.
+    if about is None or about.kind == "feedback" or about.person_id != identity.person_id:
+        raise FeedbackError(f"no answer {event.about_event_id} of yours to give feedback on")
+    minutes = event.minutes_saved
+    if minutes is not None and not 0 <= minutes <= MAX_MINUTES_SAVED:
+        raise FeedbackError(f"minutes saved must be between 0 and {MAX_MINUTES_SAVED}")
+    row = UsageEvent(
+        kind="feedback",
+        person_id=identity.person_id,
+        department_id=identity.department_id,
+        workflow_id=about.workflow_id,
+        about_event_id=about.id,
+        helpful=event.helpful,
+        minutes_saved=minutes,
+        resolved_without_ticket=event.resolved_without_ticket,
+    )
+    session.add(row)
+    session.flush()
+    return row
