@@ -66,7 +66,13 @@ def test_ask_returns_a_cited_answer(client: httpx.Client) -> None:
         "answer",
         "sentences",
         "sources",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "fallback_reason",
+        "event_id",
     }
+    assert answer["model"] is None and answer["event_id"] is not None
     assert answer["abstained"] is False
     assert answer["language"] == "en" and answer["mode"] == "extractive"
     assert answer["sentences"] and answer["sources"]

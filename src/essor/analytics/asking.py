@@ -35,14 +35,14 @@ def ask_and_record(
         reader,
         QuestionAsked(
             mode=answer.mode,
-            model=getattr(answer, "model", None),
+            model=answer.model,
             latency_ms=round((time.perf_counter() - started) * 1000),
             citations=len(answer.sources),
             abstained=answer.abstained,
             language=answer.language,
             question=question,
-            prompt_tokens=getattr(answer, "prompt_tokens", None),
-            completion_tokens=getattr(answer, "completion_tokens", None),
+            prompt_tokens=answer.prompt_tokens,
+            completion_tokens=answer.completion_tokens,
         ),
         settings,
     )

@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from essor.assistant.extractive import candidates, select_sentences
+from essor.assistant.generate import generate
 from essor.assistant.messages import NO_SOURCES, NOT_IN_SOURCES, say
+from essor.assistant.providers import ChatProvider, ProviderError, get_provider
+from essor.assistant.verify import verify
 from essor.governance.access import Reader
 from essor.knowledge.analysis import detect_language_with_confidence, query_terms
 from essor.knowledge.index import get_backend
@@ -17,6 +20,7 @@ from essor.knowledge.search import Passage, hydrate, resolve_collections, search
 from essor.settings import Settings, get_settings
 
 RETRIEVE = 8
+GENERATE_FROM = 6  # passages given to a language model: enough context, a bounded prompt
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Source:
 class Sentence:
     text: str
     citations: list[int]
+    supported: bool = True  # False: a generated sentence its cited sources do not back
 
 
 @dataclass
@@ -50,6 +55,10 @@ class Answer:
     sentences: list[Sentence] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     message: str | None = None
+    model: str | None = None  # the language model that wrote a generated answer
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    fallback_reason: str | None = None  # why a configured model's answer is not shown
 
     @property
     def text(self) -> str:
@@ -60,7 +69,7 @@ class Answer:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "question": self.question,
             "language": self.language,
             "mode": self.mode,
@@ -68,7 +77,14 @@ class Answer:
             "answer": self.text,
             "sentences": [asdict(s) for s in self.sentences],
             "sources": [asdict(s) for s in self.sources],
+            # Always said, even when no model was involved (model None): which mode and model
+            # produced the answer, what it cost, or why a configured model was not used.
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "fallback_reason": self.fallback_reason,
         }
+        return data
 
 
 def question_language(question: str, passages: Sequence[Passage]) -> str:
@@ -108,25 +124,86 @@ def ask(
     sources: list[Source] = []
     sentences: list[Sentence] = []
     for c in chosen:
-        p = passages[c.passage_index]
         n = numbers.get(c.passage_index)
         if n is None:
             n = numbers[c.passage_index] = len(numbers) + 1
-            sources.append(
-                Source(
-                    n=n,
-                    document_id=p.document_id,
-                    document_ref=p.document_ref,
-                    chunk_id=p.chunk_id,
-                    passage_ref=p.passage_ref,
-                    collection=p.collection,
-                    title=p.title,
-                    section=p.section,
-                    url=p.url,
-                    quote=p.text,
-                    start=p.start,
-                    end=p.end,
-                )
-            )
+            sources.append(_source(n, passages[c.passage_index]))
         sentences.append(Sentence(text=" ".join(c.text.split()), citations=[n]))
-    return Answer(question, language, "extractive", False, sentences, sources)
+    extractive = Answer(question, language, "extractive", False, sentences, sources)
+    provider = get_provider(settings)
+    if provider is None:
+        return extractive
+    try:
+        return _generated(session, provider, question, language, passages, settings)
+    except ProviderError as exc:
+        # The person still gets an answer, and is told why it is not the model's.
+        extractive.fallback_reason = str(exc)
+        return extractive
+
+
+def _source(n: int, p: Passage) -> Source:
+    return Source(
+        n=n,
+        document_id=p.document_id,
+        document_ref=p.document_ref,
+        chunk_id=p.chunk_id,
+        passage_ref=p.passage_ref,
+        collection=p.collection,
+        title=p.title,
+        section=p.section,
+        url=p.url,
+        quote=p.text,
+        start=p.start,
+        end=p.end,
+    )
+
+
+def _generated(
+    session: Session,
+    provider: ChatProvider,
+    question: str,
+    language: str,
+    passages: Sequence[Passage],
+    settings: Settings,
+) -> Answer:
+    """The model's answer from the same passages, each sentence checked against its sources.
+
+    Only passages the reader may read were retrieved, so nothing else can reach the model.
+    """
+    given = list(passages[:GENERATE_FROM])
+    draft = generate(
+        provider, question, given, language=language, max_sentences=settings.answer_max_sentences
+    )
+    flags = verify(session, draft.sentences, given, settings=settings)
+    kept = [
+        (d, ok)
+        for d, ok in zip(draft.sentences, flags, strict=True)
+        if ok or settings.llm_unsupported == "mark"
+    ]
+    completion = draft.completion
+    answer = Answer(
+        question,
+        language,
+        "generated",
+        False,
+        model=completion.model or provider.model,
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+    )
+    if not any(ok for _d, ok in kept):
+        # Nothing the model said is backed by the sources: say so rather than show it.
+        answer.abstained = True
+        answer.message = say(NOT_IN_SOURCES, language)
+        return answer
+    # Renumber the cited passages 1..m in order of first citation, as the extractive answer does.
+    numbers: dict[int, int] = {}
+    for d, ok in kept:
+        cites: list[int] = []
+        for given_n in d.citations:
+            n = numbers.get(given_n)
+            if n is None:
+                n = numbers[given_n] = len(numbers) + 1
+                answer.sources.append(_source(n, given[given_n - 1]))
+            cites.append(n)
+        answer.sentences.append(Sentence(d.text, cites, supported=ok))
+    return answer

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from essor.analytics.asking import ask_and_record
-from essor.assistant.messages import EXTRACTIVE_MODE, say
+from essor.assistant.messages import mode_line
 from essor.cli.common import (
     console,
     fail,
@@ -155,7 +155,9 @@ def ask_cmd(
     console.print(escape(answer.text), highlight=False)
     if answer.abstained:
         return
-    console.print(f"\n[dim]{escape(say(EXTRACTIVE_MODE, answer.language))}[/dim]")
+    console.print(f"\n[dim]{escape(mode_line(answer.mode, answer.model, answer.language))}[/dim]")
+    if answer.fallback_reason:
+        console.print(f"[dim]{escape(answer.fallback_reason)}[/dim]")
     console.print("\n[bold]Sources[/bold]")
     for s in answer.sources:
         where = f" › {s.section}" if s.section else ""

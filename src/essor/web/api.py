@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
-from essor.assistant.answer import ask
-from essor.db import read_session
+from essor.analytics.asking import ask_and_record
+from essor.db import read_session, write_session
 from essor.knowledge.queries import (
     collection_documents,
     get_collection,
@@ -69,18 +69,19 @@ def healthz(request: Request) -> JSONResponse:
 @router.post("/api/ask")
 def api_ask(request: Request, body: AskRequest) -> dict[str, Any]:
     settings = _settings(request)
-    with read_session(settings) as session:
-        try:
-            answer = ask(
+    try:
+        with write_session(settings) as session:
+            answer, event_id = ask_and_record(
                 session,
                 body.question,
                 reader=reader_of(request),
                 collections=body.collections,
                 settings=settings,
             )
-        except UnknownCollectionError as exc:
-            raise _unknown_collection(exc) from None
-    return answer.as_dict()
+    except UnknownCollectionError as exc:
+        raise _unknown_collection(exc) from None
+    # event_id: what feedback on this answer refers to (POST /api/feedback).
+    return answer.as_dict() | {"event_id": event_id}
 
 
 @router.get("/api/search")

@@ -15,9 +15,10 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.templating import Jinja2Templates
 
-from essor.assistant.answer import Answer, ask
+from essor.analytics.asking import ask_and_record
+from essor.assistant.answer import Answer
 from essor.assistant.messages import EXTRACTIVE_MODE, say
-from essor.db import read_session
+from essor.db import read_session, write_session
 from essor.demo.seed import DEMO_QUESTIONS
 from essor.governance.access import (
     Reader,
@@ -141,7 +142,12 @@ def section_label(section: str, title: str) -> str:
     return " › ".join(parts)
 
 
-def mode_message(mode: str, lang: str) -> str:
+def mode_message(mode: str, lang: str, *, model: str | None = None, fallback: bool = False) -> str:
+    """Always say how an answer was made: extractive, or generated and by which model."""
+    if mode == "generated":
+        return translate(lang, "mode.generated", model=model or "?")
+    if mode == "extractive" and fallback:
+        return translate(lang, "mode.fallback")
     table = MODE_MESSAGES.get(mode)
     return say(table, lang) if table else translate(lang, "mode.other", mode=mode)
 
@@ -170,18 +176,33 @@ def ask_page(request: Request, q: str | None = None) -> Response:
     lang = page_language(request)
     question = (q or "").strip()
     answer: Answer | None = None
+    event_id: int | None = None
     error: str | None = None
     if len(question) > MAX_QUERY_CHARS:
         error = too_long(lang)
     elif question:
         settings = settings_of(request)
-        with read_session(settings) as session:
-            answer = ask(session, question, reader=reader_of(request), settings=settings)
+        # Recording the usage event is a log of this read (like an access log): it changes
+        # nothing a person sees, so asking stays a shareable GET link.
+        with write_session(settings) as session:
+            answer, event_id = ask_and_record(
+                session, question, reader=reader_of(request), settings=settings
+            )
     context = {
         "question": question,
         "answer": answer,
+        "event_id": event_id,
         "error": error,
-        "mode_message": mode_message(answer.mode, lang) if answer else "",
+        "mode_message": (
+            mode_message(
+                answer.mode,
+                lang,
+                model=answer.model,
+                fallback=answer.fallback_reason is not None,
+            )
+            if answer
+            else ""
+        ),
         "suggestions": DEMO_QUESTIONS.get(lang, []),
     }
     return render(request, "ask.html", context, status_code=422 if error else 200)
