@@ -154,3 +154,44 @@ def test_cli_ask_as_a_person_records_one_event(tmp_path: object) -> None:
         rows = s.scalars(select(UsageEvent)).all()
     assert len(rows) == 1 and rows[0].citations == len(as_ann["sources"]) > 0
     assert rows[0].question_text is None  # not kept by default
+
+
+def test_a_workflow_run_records_one_event(settings: Settings, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from essor.analytics.asking import run_and_record
+    from essor.knowledge.actions import ingest_path
+    from essor.workflows.registry import load_registry
+
+    folder = Path(str(tmp_path)) / "ops"
+    folder.mkdir()
+    (folder / "vpn.md").write_text(
+        "# VPN access\n\n## Reset\n\n1. Open the IT portal.\n2. Choose Reset VPN token.\n"
+        "3. Sign in again with the new token within ten minutes.\n"
+    )
+    ingest_path(folder, "operations", settings=settings)
+    ann, _ = _people(settings)  # department OPS
+    ask_workflow = load_registry(settings).definitions["ask"]
+    with write_session(settings) as s:
+        result, event_id = run_and_record(
+            s,
+            ask_workflow,
+            {"question": "How do I reset my VPN token?"},
+            reader=ann,
+            language="en",
+            settings=settings,
+        )
+        _, operator_event = run_and_record(
+            s,
+            ask_workflow,
+            {"question": "How do I reset my VPN token?"},
+            reader=SYSTEM,
+            language="en",
+            settings=settings,
+        )
+    assert result.citations > 0 and event_id is not None and operator_event is None
+    with read_session(settings) as s:
+        row = s.get(UsageEvent, event_id)
+        total = s.execute(select(func.count()).select_from(UsageEvent)).scalar_one()
+    assert row is not None and row.kind == "workflow_run" and row.workflow_id == "ask"
+    assert row.citations == result.citations and total == 1

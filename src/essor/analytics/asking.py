@@ -1,4 +1,4 @@
-"""Answer a question and record its usage event in the same transaction."""
+"""Answer a question, or run a workflow, and record its usage event in the same transaction."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from essor.analytics.events import QuestionAsked, record_question
+from essor.analytics.events import QuestionAsked, WorkflowRun, record_question, record_workflow_run
 from essor.assistant.answer import Answer, ask
 from essor.governance.access import Reader
 from essor.settings import Settings
+from essor.workflows.runner import WorkflowResult, run_workflow
+from essor.workflows.schema import WorkflowDefinition
 
 
 def ask_and_record(
@@ -47,3 +49,35 @@ def ask_and_record(
         settings,
     )
     return answer, event.id
+
+
+def run_and_record(
+    session: Session,
+    definition: WorkflowDefinition,
+    inputs: dict[str, str],
+    *,
+    reader: Reader,
+    language: str,
+    settings: Settings,
+) -> tuple[WorkflowResult, int | None]:
+    """Run a workflow and record the run, in one write session (operator runs are not usage)."""
+    started = time.perf_counter()
+    result = run_workflow(
+        session, definition, inputs, reader=reader, language=language, settings=settings
+    )
+    if reader.identity is None:
+        return result, None
+    event = record_workflow_run(
+        session,
+        reader,
+        WorkflowRun(
+            workflow_id=definition.id,
+            mode=result.mode,
+            model=None,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+            citations=result.citations,
+            abstained=result.abstained,
+            language=language,
+        ),
+    )
+    return result, event.id
