@@ -62,12 +62,16 @@ def _who(reader: Reader) -> tuple[int | None, int | None]:
     return (identity.person_id, identity.department_id) if identity else (None, None)
 
 
-def record_question(
-    session: Session, reader: Reader, event: QuestionAsked, settings: Settings
+def _usage(
+    session: Session,
+    reader: Reader,
+    kind: str,
+    event: QuestionAsked | WorkflowRun,
+    **extra: object,
 ) -> UsageEvent:
     person_id, department_id = _who(reader)
     row = UsageEvent(
-        kind="question",
+        kind=kind,
         person_id=person_id,
         department_id=department_id,
         mode=event.mode,
@@ -78,32 +82,22 @@ def record_question(
         citations=event.citations,
         abstained=event.abstained,
         language=event.language,
-        question_text=event.question[:MAX_QUESTION_CHARS] if settings.store_question_text else None,
+        **extra,
     )
     session.add(row)
     session.flush()
     return row
+
+
+def record_question(
+    session: Session, reader: Reader, event: QuestionAsked, settings: Settings
+) -> UsageEvent:
+    text = event.question[:MAX_QUESTION_CHARS] if settings.store_question_text else None
+    return _usage(session, reader, "question", event, question_text=text)
 
 
 def record_workflow_run(session: Session, reader: Reader, event: WorkflowRun) -> UsageEvent:
-    person_id, department_id = _who(reader)
-    row = UsageEvent(
-        kind="workflow_run",
-        person_id=person_id,
-        department_id=department_id,
-        workflow_id=event.workflow_id,
-        mode=event.mode,
-        model=event.model,
-        latency_ms=event.latency_ms,
-        prompt_tokens=event.prompt_tokens,
-        completion_tokens=event.completion_tokens,
-        citations=event.citations,
-        abstained=event.abstained,
-        language=event.language,
-    )
-    session.add(row)
-    session.flush()
-    return row
+    return _usage(session, reader, "workflow_run", event, workflow_id=event.workflow_id)
 
 
 def record_feedback(session: Session, reader: Reader, event: Feedback) -> UsageEvent:

@@ -127,7 +127,7 @@ def ask(
         n = numbers.get(c.passage_index)
         if n is None:
             n = numbers[c.passage_index] = len(numbers) + 1
-            sources.append(_source(n, passages[c.passage_index]))
+            sources.append(source_of(n, passages[c.passage_index]))
         sentences.append(Sentence(text=" ".join(c.text.split()), citations=[n]))
     extractive = Answer(question, language, "extractive", False, sentences, sources)
     provider = get_provider(settings)
@@ -141,7 +141,8 @@ def ask(
         return extractive
 
 
-def _source(n: int, p: Passage) -> Source:
+def source_of(n: int, p: Passage) -> Source:
+    """Source number ``n``, quoting passage ``p`` (answers and workflow results alike)."""
     return Source(
         n=n,
         document_id=p.document_id,
@@ -203,7 +204,7 @@ def _generated(
             n = numbers.get(given_n)
             if n is None:
                 n = numbers[given_n] = len(numbers) + 1
-                answer.sources.append(_source(n, given[given_n - 1]))
+                answer.sources.append(source_of(n, given[given_n - 1]))
             cites.append(n)
         answer.sentences.append(Sentence(d.text, cites, supported=ok))
     return answer

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from essor.assistant.answer import Source
+from essor.assistant.answer import Source, source_of
 from essor.assistant.extractive import Candidate, candidates, select_sentences
 from essor.assistant.messages import NOT_IN_SOURCES, say
 from essor.governance.access import Reader
@@ -322,22 +322,7 @@ class _Composer:
         n = self.numbers.get(p.chunk_id)
         if n is None:
             n = self.numbers[p.chunk_id] = len(self.numbers) + 1
-            self.result.sources.append(
-                Source(
-                    n=n,
-                    document_id=p.document_id,
-                    document_ref=p.document_ref,
-                    chunk_id=p.chunk_id,
-                    passage_ref=p.passage_ref,
-                    collection=p.collection,
-                    title=p.title,
-                    section=p.section,
-                    url=p.url,
-                    quote=p.text,
-                    start=p.start,
-                    end=p.end,
-                )
-            )
+            self.result.sources.append(source_of(n, p))
         return n
 
 
