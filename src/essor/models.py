@@ -4,6 +4,7 @@ from essor.analytics import models as analytics_models
 from essor.db import Base
 from essor.governance import models as governance_models
 from essor.knowledge import models as knowledge_models
+from essor.knowledge.embeddings import store as embedding_models
 from essor.people import models as people_models
 from essor.people.auth import models as auth_models
 
@@ -11,6 +12,7 @@ __all__ = [
     "Base",
     "analytics_models",
     "auth_models",
+    "embedding_models",
     "governance_models",
     "knowledge_models",
     "people_models",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -196,3 +198,33 @@ def test_search_api_uses_dense_vectors_when_enabled(dense: Settings) -> None:
     with read_session(dense) as s:
         hits = search_hits(s, "car", _ids(dense, "fleet", "hr"), settings=dense)
     assert hits and _source(dense, hits[0]) == "servicing.md"
+
+
+def test_embed_command_then_dense_search_end_to_end(tmp_path: Path) -> None:
+    _write_docs(tmp_path / "docs")
+    env = {
+        **os.environ,
+        "ESSOR_DATA_DIR": str(tmp_path / "data"),
+        "ESSOR_DENSE": "true",
+        "COLUMNS": "200",
+    }
+
+    def essor(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "essor.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout
+
+    essor("ingest", str(tmp_path / "docs"), "--collection", "handbook")
+    first = json.loads(essor("embed", "--json"))
+    assert first["embedded"] >= 3 and first["reused"] == 0
+    assert first["skipped_other_languages"] >= 1 and first["sentences_per_second"] > 0
+    second = json.loads(essor("embed", "--json"))
+    assert second["embedded"] == 0 and second["reused"] == first["embedded"]
+    results = json.loads(essor("search", "car", "--json"))["results"]
+    assert results and results[0]["document_ref"] == "fleet/servicing.md"

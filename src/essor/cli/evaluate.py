@@ -33,6 +33,7 @@ def retrieval(
     settings = settings_for(db, get_settings())
     with progress_bar(transient=as_json) as bar:
         ingest_task = bar.add_task("Ingesting corpus", total=None, item="")
+        embed_task = bar.add_task("Embedding", total=None, item="", visible=False)
         question_task = bar.add_task("Questions", total=None, item="", visible=False)
         try:
             result = evaluate(
@@ -41,6 +42,8 @@ def retrieval(
                 settings,
                 ingest_total=lambda n: bar.update(ingest_task, total=n),
                 ingest_progress=lambda a, item: bar.update(ingest_task, advance=a),
+                embed_total=lambda n: bar.update(embed_task, total=n, visible=True),
+                embed_progress=lambda a, item: bar.update(embed_task, advance=a),
                 progress=lambda a, item: bar.update(
                     question_task, advance=a, item=item, visible=True
                 ),

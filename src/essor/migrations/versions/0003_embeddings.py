@@ -1,7 +1,7 @@
 """chunk embeddings for dense retrieval
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0004
 """
 
 from collections.abc import Sequence
