@@ -70,6 +70,7 @@ def admin_index(request: Request) -> Response:
         "people": people_scope(me) is not False,
         "departments": can_import_people(me),
         "collections": can_manage_collections(reader_of(request)),
+        "workflows": can_manage_collections(reader_of(request)),
         "users": can_manage_roles(me),
         "roles": can_manage_roles(me),
         "audit": can_read_audit(me),

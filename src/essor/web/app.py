@@ -22,7 +22,18 @@ from starlette.templating import Jinja2Templates
 from essor.migrate import upgrade
 from essor.people.auth.oidc import enabled as oidc_enabled
 from essor.settings import Settings, get_settings
-from essor.web import admin, admin_api, api, auth_routes, oidc_routes, pages, token_api
+from essor.web import (
+    admin,
+    admin_api,
+    api,
+    auth_routes,
+    oidc_routes,
+    pages,
+    token_api,
+    workflow_admin,
+    workflow_api,
+    workflow_pages,
+)
 from essor.web.auth_middleware import AuthMiddleware
 from essor.web.i18n import format_date, format_number
 from essor.web.security import SecurityHeadersMiddleware, safe_link
@@ -83,8 +94,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.router)
     if oidc_enabled(settings):  # no single sign-on routes at all when it is off
         app.include_router(oidc_routes.router)
+    app.include_router(workflow_api.router)
+    app.include_router(workflow_admin.router)
     app.include_router(admin.router)
     app.include_router(admin_api.router)
+    app.include_router(workflow_pages.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

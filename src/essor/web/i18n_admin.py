@@ -9,6 +9,7 @@ ADMIN_STRINGS: dict[str, dict[str, str]] = {
         "admin.people": "People",
         "admin.departments": "Departments",
         "admin.collections": "Collections",
+        "admin.workflows": "Workflows",
         "admin.roles": "Roles",
         "admin.users": "Users",
         "admin.users.hint": "People with a local sign-in. Disabling one ends their sessions now.",
@@ -87,6 +88,7 @@ ADMIN_STRINGS: dict[str, dict[str, str]] = {
         "admin.people": "Personnes",
         "admin.departments": "Services",
         "admin.collections": "Collections",
+        "admin.workflows": "Workflows",
         "admin.roles": "Rôles",
         "admin.users": "Utilisateurs",
         "admin.users.hint": (

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.templating import Jinja2Templates
 
 from essor.analytics.asking import ask_and_record
+from essor.analytics.events import MAX_MINUTES_SAVED
 from essor.assistant.answer import Answer
 from essor.assistant.messages import EXTRACTIVE_MODE, say
 from essor.db import read_session, write_session
@@ -192,6 +193,7 @@ def ask_page(request: Request, q: str | None = None) -> Response:
         "question": question,
         "answer": answer,
         "event_id": event_id,
+        "max_minutes": MAX_MINUTES_SAVED,
         "error": error,
         "mode_message": (
             mode_message(
