@@ -35,7 +35,7 @@ from essor.settings import Settings, get_settings
 
 # Part of every content hash: bump it when parsing, chunking or analysis change, so a
 # re-ingest rebuilds documents instead of skipping them as unchanged.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 BATCH_SIZE = 200
 
 Progress = Callable[[int, str], None]
@@ -330,6 +330,7 @@ def _store_version(
     doc.url = parsed.url
     doc.language = language
     doc.format = parsed.format
+    doc.tags = tags_of(parsed)
     doc.source_path = item.source
     doc.updated_at = utcnow()
     session.flush()
@@ -405,6 +406,21 @@ def _store_version(
         _drop_version_index(session, old_version_id)
     session.flush()
     return status, len(spans)
+
+
+# Metadata that acts as a tag: explicit tags or keywords, and the department and document type
+# that exports such as the shared corpora carry.
+TAG_KEYS = ("tags", "keywords", "department", "doc_type")
+
+
+def tags_of(parsed: ParsedDocument) -> str:
+    tags: list[str] = []
+    for key in TAG_KEYS:
+        for raw in parsed.metadata.get(key, "").split(","):
+            tag = " ".join(raw.strip().lower().split())[:60]
+            if tag and tag not in tags and "|" not in tag:
+                tags.append(tag)
+    return f"|{'|'.join(tags)}|" if tags else ""
 
 
 def _heading_terms(heading: list[str], body: list[str]) -> list[str]:

@@ -50,6 +50,8 @@ class Document(Base):
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
     language: Mapped[str] = mapped_column(String(8), default="en")
     format: Mapped[str] = mapped_column(String(16), default="text")
+    # Lower-cased tags between bars ("|hr|leave|"), so one LIKE finds a tag exactly.
+    tags: Mapped[str] = mapped_column(Text, default="")
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("document_version.id", use_alter=True, ondelete="SET NULL"), nullable=True
     )

@@ -6,11 +6,12 @@ Only documents with a current version count: a pruned or half-written document i
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from essor.knowledge.models import (
@@ -204,3 +205,19 @@ def ingest_runs(session: Session, collection_name: str, limit: int = 10) -> list
         IngestRunInfo(r.at, r.actor, r.source, json.loads(r.counts), json.loads(r.errors))
         for r in rows
     ]
+
+
+def documents_with_tags(
+    session: Session, document_ids: Iterable[int], tags: Iterable[str]
+) -> set[int]:
+    """Which of ``document_ids`` carry at least one of ``tags`` (case-insensitive)."""
+    ids = list(set(document_ids))
+    wanted = [t.strip().lower() for t in tags if t.strip()]
+    if not ids or not wanted:
+        return set()
+    rows = session.execute(
+        select(Document.id).where(
+            Document.id.in_(ids), or_(*(Document.tags.contains(f"|{t}|") for t in wanted))
+        )
+    ).scalars()
+    return set(rows)

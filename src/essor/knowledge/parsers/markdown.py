@@ -26,6 +26,7 @@ _BLOCK_STARTS = frozenset("#`~=-*_[>")
 # also keeps the backwards scan for it constant-time.
 _SETEXT_MAX_LINES = 10
 _FRONT_MATTER_TITLE = re.compile(r"title:[ \t]*(.+?)[ \t]*$", re.IGNORECASE)
+_FRONT_MATTER_TAGS = re.compile(r"(?:tags|keywords):[ \t]*(.+?)[ \t]*$", re.IGNORECASE)
 
 # Each pattern runs only on lines holding its trigger character (most prose lines hold none).
 # Each scan stops at the next opening delimiter too ("[", "(", "<"...), so on a line of
@@ -56,13 +57,16 @@ def strip_inline(line: str) -> str:
 
 
 def parse_markdown(data: bytes, stem: str) -> ParsedDocument:
-    front_title, lines = _split_front_matter(decode_text(data).split("\n"))
+    front_title, tags, lines = _split_front_matter(decode_text(data).split("\n"))
     scanner = _Scanner()
     for line in lines:
         scanner.feed(line.rstrip())
     text, sections = scanner.finish()
     title = front_title or scanner.builder.first_h1 or stem
-    return ParsedDocument(title=title, text=text, sections=sections, format="markdown")
+    metadata = {"tags": tags} if tags else {}
+    return ParsedDocument(
+        title=title, text=text, sections=sections, format="markdown", metadata=metadata
+    )
 
 
 class _Scanner:
@@ -142,16 +146,24 @@ def _setext_text_lines(body: list[str]) -> list[str]:
     return body[len(body) - count :] if count else []
 
 
-def _split_front_matter(lines: list[str]) -> tuple[str | None, list[str]]:
+def _split_front_matter(lines: list[str]) -> tuple[str | None, str, list[str]]:
+    """Title, tags (comma-separated) and the remaining lines; only these two keys are read."""
     if not lines or lines[0].strip() != "---":
-        return None, lines
+        return None, "", lines
     for end in range(1, min(len(lines), 200)):
         if lines[end].strip() in ("---", "..."):
             title = None
+            tags = ""
             for line in lines[1:end]:
                 match = _FRONT_MATTER_TITLE.match(line)
-                if match:
+                if match and title is None:
                     title = match.group(1).strip("'\"").strip() or None
-                    break
-            return title, lines[end + 1 :]
-    return None, lines
+                found = _FRONT_MATTER_TAGS.match(line)
+                if found:
+                    tags = ", ".join(
+                        t.strip(" '\"")
+                        for t in found.group(1).strip("[] ").split(",")
+                        if t.strip(" '\"")
+                    )
+            return title, tags, lines[end + 1 :]
+    return None, "", lines
