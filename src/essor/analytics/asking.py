@@ -73,11 +73,13 @@ def run_and_record(
         WorkflowRun(
             workflow_id=definition.id,
             mode=result.mode,
-            model=None,
+            model=result.model,
             latency_ms=round((time.perf_counter() - started) * 1000),
             citations=result.citations,
             abstained=result.abstained,
             language=language,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
         ),
     )
     return result, event.id

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from essor.analytics.asking import run_and_record
-from essor.assistant.messages import EXTRACTIVE_MODE, say
+from essor.assistant.messages import mode_line
 from essor.cli.common import console, err_console, fail, print_json, reader_for, ready_settings
 from essor.db import read_session, write_session
 from essor.workflows.loader import DefinitionError, load_file
@@ -156,7 +156,7 @@ def _print_result(result: WorkflowResult, title: str) -> None:
                 console.print(f"- {escape(s.text)} {escape(marks)}", highlight=False)
     if result.abstained:
         return
-    console.print(f"\n[dim]{escape(say(EXTRACTIVE_MODE, result.language))}[/dim]")
+    console.print(f"\n[dim]{escape(mode_line(result.mode, result.model, result.language))}[/dim]")
     console.print("\n[bold]Sources[/bold]")
     for src in result.sources:
         where = f" › {src.section}" if src.section else ""

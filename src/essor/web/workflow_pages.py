@@ -289,7 +289,9 @@ def _run_page(request: Request, workflow_id: str, inputs: dict[str, str]) -> Res
         "wf": definition,
         "result": result,
         "event_id": event_id,
-        "mode_message": mode_message(result.mode, lang),
+        "mode_message": mode_message(
+            result.mode, lang, model=result.model, fallback=result.fallback_reason is not None
+        ),
         "plain_text": plain_text(definition, result, lang),
         "ask_ticket": asks_about_tickets(definition),
         "max_minutes": MAX_MINUTES_SAVED,

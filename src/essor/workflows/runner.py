@@ -3,6 +3,11 @@
 Each section is its own retrieval (its query template filled with the inputs) inside the
 workflow's scope intersected with what the reader may read, composed by the extractive composer.
 Sources are numbered once across the whole result, so "[2]" means the same passage everywhere.
+
+With a language model configured, each section the sources can answer is written by the model
+from those same passages and verified sentence by sentence (see ``generated``); a section none
+of whose sentences hold up keeps its extractive composition, and a failing model makes the
+whole run extractive, with the reason.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from sqlalchemy.orm import Session
 from essor.assistant.answer import Source, source_of
 from essor.assistant.extractive import Candidate, candidates, select_sentences
 from essor.assistant.messages import NOT_IN_SOURCES, say
+from essor.assistant.providers import ProviderError, get_provider
 from essor.governance.access import Reader
 from essor.knowledge.analysis import analyse, fold, query_terms
 from essor.knowledge.index import get_backend
 from essor.knowledge.models import Collection, Document
+from essor.knowledge.queries import documents_with_tags
 from essor.knowledge.search import Passage, hydrate, resolve_collections, search_hits
 from essor.settings import Settings, get_settings
+from essor.workflows.generated import UNSUPPORTED_EVERYWHERE, SectionWriter, Written
 from essor.workflows.schema import LANGUAGES, OutputSection, WorkflowDefinition
 
 RETRIEVE = 8
@@ -58,6 +66,7 @@ class ResultSentence:
     text: str
     citations: list[int]
     question: str | None = None  # quiz sections: the question this cited sentence answers
+    supported: bool = True  # False: a model's sentence its cited sources do not back
 
 
 @dataclass
@@ -67,12 +76,15 @@ class ResultSection:
     format: str
     sentences: list[ResultSentence] = field(default_factory=list)
     message: str | None = None  # why the section is empty, in the run's language
+    # "generated" when the model wrote it; a run with a model may still quote some sections.
+    mode: str = "extractive"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "format": self.format,
+            "mode": self.mode,
             "sentences": [asdict(s) for s in self.sentences],
             "message": self.message,
         }
@@ -88,6 +100,10 @@ class WorkflowResult:
     mode: str = "extractive"
     sections: list[ResultSection] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    model: str | None = None  # the language model consulted for the run, if any
+    prompt_tokens: int | None = None  # summed over the run's sections
+    completion_tokens: int | None = None
+    fallback_reason: str | None = None  # why a configured model's text is not shown
 
     @property
     def abstained(self) -> bool:
@@ -108,6 +124,12 @@ class WorkflowResult:
             "abstained": self.abstained,
             "sections": [s.as_dict() for s in self.sections],
             "sources": [asdict(s) for s in self.sources],
+            # Always said, as for answers: which model (None: none), its cost, and why a
+            # configured model's text is not what is shown.
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "fallback_reason": self.fallback_reason,
         }
 
 
@@ -165,6 +187,41 @@ def run_workflow(
 ) -> WorkflowResult:
     settings = settings or get_settings()
     values = validate_inputs(definition, inputs, language)
+    provider = get_provider(settings)
+    if provider is None:
+        return _compose(session, definition, inputs, values, reader, language, settings, None)
+    writer = SectionWriter(session, provider, settings, language)
+    try:
+        result = _compose(session, definition, inputs, values, reader, language, settings, writer)
+    except ProviderError as exc:
+        # The person still gets the run, and is told why it is not the model's.
+        result = _compose(session, definition, inputs, values, reader, language, settings, None)
+        result.fallback_reason = str(exc)
+        return result
+    if writer.model is None:
+        return result  # the sources were silent everywhere: the model was never asked
+    result.model = writer.model
+    result.prompt_tokens = writer.prompt_tokens
+    result.completion_tokens = writer.completion_tokens
+    if any(s.mode == "generated" for s in result.sections):
+        result.mode = "generated"
+    else:
+        # The model answered but nothing it wrote held up: what is shown is quoted, and the
+        # model and tokens stay recorded because they were spent.
+        result.fallback_reason = UNSUPPORTED_EVERYWHERE
+    return result
+
+
+def _compose(
+    session: Session,
+    definition: WorkflowDefinition,
+    inputs: Mapping[str, str],
+    values: dict[str, str],
+    reader: Reader,
+    language: str,
+    settings: Settings,
+    writer: SectionWriter | None,
+) -> WorkflowResult:
     result = WorkflowResult(
         workflow_id=definition.id,
         version=definition.version,
@@ -179,7 +236,11 @@ def run_workflow(
             result.sections.append(_empty(section, language, say(NO_SCOPE, language)))
         return result
     documents = _named_documents(session, definition, values, ids)
-    composer = _Composer(session, settings, language, result)
+    composer = _Composer(
+        session, settings, language, result, writer, tags=tuple(definition.scope.tags)
+    )
+    # The person's inputs as the model is shown them: labelled in the run's language.
+    labelled = {spec.label.get(language): values[spec.name] for spec in definition.inputs}
     for section in definition.sections:
         query = section.query.get(language).format_map(values)
         names = _placeholders(section)
@@ -187,7 +248,14 @@ def run_workflow(
         user_text = " ".join(values[name] for name in names).strip() or query
         long_text = any(i.type == "long_text" for i in definition.inputs if i.name in names)
         composer.section(
-            section, query, user_text, long_text, ids, documents, _fallback(definition, language)
+            section,
+            query,
+            user_text,
+            long_text,
+            ids,
+            documents,
+            _fallback(definition, language),
+            labelled,
         )
     return result
 
@@ -235,9 +303,17 @@ class _Composer:
     sentence twice in one result."""
 
     def __init__(
-        self, session: Session, settings: Settings, language: str, result: WorkflowResult
+        self,
+        session: Session,
+        settings: Settings,
+        language: str,
+        result: WorkflowResult,
+        writer: SectionWriter | None = None,
+        tags: tuple[str, ...] = (),
     ) -> None:
         self.session = session
+        self.tags = tags
+        self.writer = writer
         self.settings = settings
         self.language = language
         self.result = result
@@ -254,6 +330,7 @@ class _Composer:
         ids: frozenset[int],
         documents: frozenset[int],
         fallback: str,
+        inputs: Mapping[str, str],
     ) -> None:
         passages, on_named = self._retrieve(query, ids, documents)
         if on_named:
@@ -264,8 +341,19 @@ class _Composer:
             bar = self.min_share
         chosen = self._choose(passages, query, user_text, section.sentences, bar)
         if not chosen:
+            # No model call either: it would only be asked to write what the sources lack.
             self.result.sections.append(_empty(section, self.language, fallback))
             return
+        if self.writer is not None:
+            # The passages the extractive sentences come from go first: they are the evidence
+            # the section's own words found, and they differ between sections.
+            firsts = list(dict.fromkeys(c.passage_index for c in chosen))
+            rest = [i for i in range(len(passages)) if i not in firsts]
+            ordered = [passages[i] for i in firsts + rest]
+            title = section.title.get(self.language)
+            written = self.writer.write(title, section.format, inputs, ordered, section.sentences)
+            if self._generated(section, written):
+                return
         out = ResultSection(section.id, section.title.get(self.language), section.format)
         for c in chosen:
             p = passages[c.passage_index]
@@ -275,14 +363,50 @@ class _Composer:
             out.sentences.append(ResultSentence(text, [self._number(p)], question))
         self.result.sections.append(out)
 
+    def _generated(self, section: OutputSection, written: Written) -> bool:
+        """Add the model's section; False when none of its sentences is supported (or new)."""
+        policy = self.settings.llm_unsupported
+        kept: list[tuple[str, list[int], bool]] = []
+        for draft, ok in zip(written.sentences, written.supported, strict=True):
+            text = " ".join(draft.text.split())
+            if (not ok and policy == "remove") or _key(text) in self.quoted:
+                continue  # never show the same sentence twice in one result
+            if section.format == "quiz" and not draft.citations:
+                continue  # a quiz answer must cite the passage its question is about
+            kept.append((text, draft.citations, ok))
+        if len(kept) > section.sentences:
+            # Over the section's size, the sentences the sources back are kept first: a marked
+            # sentence is a warning worth showing, never at the expense of a supported one.
+            best = sorted(range(len(kept)), key=lambda i: (not kept[i][2], i))
+            kept = [kept[i] for i in sorted(best[: section.sentences])]
+        if not any(ok for _t, _c, ok in kept):
+            return False  # the caller keeps the extractive composition
+        out = ResultSection(
+            section.id, section.title.get(self.language), section.format, mode="generated"
+        )
+        for text, cites, ok in kept:
+            self.quoted.add(_key(text))
+            cited = [written.given[n - 1] for n in cites]
+            question = _quiz_question(cited[0], self.language) if section.format == "quiz" else None
+            numbers = [self._number(p) for p in cited]
+            out.sentences.append(ResultSentence(text, numbers, question, supported=ok))
+        self.result.sections.append(out)
+        return True
+
     def _retrieve(
         self, query: str, ids: frozenset[int], documents: frozenset[int]
     ) -> tuple[list[Passage], bool]:
         # With a named document, fetch wider and keep its passages: the index ranks the whole
         # scope, and the document's best passages may sit below other documents'.
         limit = RETRIEVE * 4 if documents else RETRIEVE
+        if self.tags:
+            limit *= 4  # tags filter after ranking: fetch wider so enough survive
         hits = search_hits(self.session, query, ids, limit=limit, settings=self.settings)
         passages = hydrate(self.session, hits)
+        if self.tags:
+            # A scope with tags keeps only documents carrying one of them.
+            tagged = documents_with_tags(self.session, (p.document_id for p in passages), self.tags)
+            passages = [p for p in passages if p.document_id in tagged]
         named = [p for p in passages if p.document_id in documents]
         passages = named or passages
         # Prefer passages in the run's language, keeping the index's order within each group:

@@ -72,7 +72,7 @@ class InputField:
 class Scope:
     # Empty collections: everything the person may read (the plain "Ask" workflow).
     collections: tuple[str, ...] = ()
-    # Recorded for when documents carry tags; the knowledge base has none yet, so unused.
+    # Only documents carrying one of these tags (empty: any document in the collections).
     tags: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
