@@ -7,6 +7,7 @@ from essor.knowledge import models as knowledge_models
 from essor.knowledge.embeddings import store as embedding_models
 from essor.people import models as people_models
 from essor.people.auth import models as auth_models
+from essor.rollout import models as rollout_models
 
 __all__ = [
     "Base",
@@ -16,4 +17,5 @@ __all__ = [
     "governance_models",
     "knowledge_models",
     "people_models",
+    "rollout_models",
 ]

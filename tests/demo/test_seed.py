@@ -175,3 +175,21 @@ def test_directory_and_visibilities(seeded: Seeded) -> None:
     # Sales sheets are for sales and customer service, not for HR.
     assert any(p.collection == "sales" for p in as_member)
     assert all(p.collection not in {"sales", "customer-service"} for p in as_hr)
+
+
+def test_demo_is_mid_rollout(seeded: Seeded) -> None:
+    from sqlalchemy import func, select
+
+    from essor.demo.seed import seed_demo
+    from essor.governance.access import SYSTEM
+    from essor.rollout.models import StageChange
+    from essor.rollout.queries import overview
+
+    with read_session(seeded.settings) as s:
+        stages = {r.code: r.stage for r in overview(s, seeded.settings, reader=SYSTEM)}
+        moves = s.execute(select(func.count()).select_from(StageChange)).scalar_one()
+    assert stages["IT"] == "adopted" and stages["CS"] == "rolling_out" and stages["HR"] == "pilot"
+    assert {stages[c] for c in ("SALES", "OPS", "FIN", "TRAIN")} == {"planned"}
+    seed_demo(seeded.settings)  # seeding again keeps the rollout as it is
+    with read_session(seeded.settings) as s:
+        assert s.execute(select(func.count()).select_from(StageChange)).scalar_one() == moves

@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 
 from essor import __version__
-from essor.cli import admin, embed, evaluate, governance, knowledge, people, serve, workflow
+from essor.cli import (
+    admin,
+    embed,
+    evaluate,
+    governance,
+    knowledge,
+    people,
+    rollout,
+    serve,
+    workflow,
+)
 from essor.settings import reset_settings_cache
 
 app = typer.Typer(
@@ -55,3 +65,4 @@ app.add_typer(governance.role_app, name="role")
 app.add_typer(people.app, name="people")
 app.add_typer(admin.app, name="admin")
 app.add_typer(workflow.app, name="workflow")
+app.add_typer(rollout.app, name="rollout")

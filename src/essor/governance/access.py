@@ -164,3 +164,18 @@ def can_manage_roles(identity: Identity | None) -> bool:
 
 def can_read_audit(identity: Identity | None) -> bool:
     return identity is not None and identity.is_admin
+
+
+def can_manage_rollout(reader: Reader, department_id: int | None) -> bool:
+    """Change a department's rollout (stage, wave, checklist, support owners): administrators
+    and programme leads everywhere, a department admin only in their own department.
+    ``department_id`` None means organisation-wide settings (waves, shared support owners),
+    which only administrators and programme leads change."""
+    if reader.system:
+        return True
+    identity = reader.identity
+    if identity is None:
+        return False
+    if identity.is_admin or identity.has_role("programme_lead"):
+        return True
+    return department_id is not None and identity.has_role("department_admin", department_id)

@@ -1,0 +1,1 @@
+"""The rollout cockpit: stages, waves, readiness checklists and the support model."""
