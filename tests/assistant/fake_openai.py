@@ -22,20 +22,17 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.servers import serve
 
 INJECTION_TRIGGER = "IGNORE PREVIOUS INSTRUCTIONS"
 EVIL_IMAGE = "http://evil.example/x.png"
@@ -184,31 +181,6 @@ async def _events(body: dict[str, Any], text: str, usage: dict[str, int]) -> Asy
 def fake_openai() -> Iterator[FakeOpenAI]:
     """Run the fake on a free 127.0.0.1 port; yields it with ``url`` set to its /v1 base."""
     fake = FakeOpenAI()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        make_app(fake), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{root}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake OpenAI server did not start")
-        time.sleep(0.05)
-    fake.url = f"{root}/v1"
-    try:
+    with serve(make_app(fake)) as root:
+        fake.url = f"{root}/v1"
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

@@ -14,17 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -38,6 +33,7 @@ from essor.people.auth.actions import create_admin, set_password
 from essor.people.models import Department, Person
 from essor.settings import Settings
 from essor.web import create_app
+from tests.servers import serve
 
 HOSTILE_COLLECTION = "test-escaping"
 SCRIPT = "<script>alert(1)</script>"
@@ -166,47 +162,6 @@ def seeded(web_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     result = ingest_path(restricted, RESTRICTED_COLLECTION, settings=web_settings)
     assert result.errors == [], result.as_dict()
     return summary
-
-
-def _free_socket() -> socket.socket:
-    # Binding port 0 and handing the socket itself to uvicorn leaves no window in which
-    # another process could take the port.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` on a real uvicorn server in a thread; yields its base URL."""
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    # Essor reads forwarded headers itself (ESSOR_TRUSTED_PROXIES); uvicorn must not rewrite
-    # the client address first.
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="session")
