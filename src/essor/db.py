@@ -95,6 +95,13 @@ def write_session(settings: Settings | None = None) -> Iterator[Session]:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            # A refusal still has to be recorded (the audit log keeps denied accesses): the
+            # exception writes it in its own transaction, now that the refused one is gone.
+            follow_up = getattr(exc, "after_rollback", None)
+            if callable(follow_up):
+                with Session(engine, expire_on_commit=False) as audit_session:
+                    follow_up(audit_session)
+                    audit_session.commit()
             raise

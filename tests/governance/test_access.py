@@ -170,6 +170,26 @@ def test_only_admins_and_content_owners_change_access(world: World) -> None:
         set_collection_access(s, collection, actor=sam)
     with pytest.raises(NotAllowed), write_session(world.settings) as s:
         grant_role(s, "sam@x.example", "administrator", actor=sam)
+    # The refused changes rolled back, but their refusals are in the audit log.
+    with read_session(world.settings) as s:
+        denied = (
+            s.execute(
+                select(AuditEvent.action).where(
+                    AuditEvent.outcome == "denied", AuditEvent.actor_email == "sam@x.example"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        granted = s.execute(
+            select(AuditEvent.id).where(
+                AuditEvent.action == "role.grant",
+                AuditEvent.object_id == "sam@x.example",
+                AuditEvent.outcome == "ok",
+            )
+        ).first()
+    assert {"collection.access", "role.grant"} <= set(denied)
+    assert granted is None
 
 
 def test_bad_access_changes_are_refused(world: World) -> None:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -356,6 +356,13 @@ def test_a_department_admin_changes_only_their_own_department(org: Settings) -> 
     for change in refused:
         with pytest.raises(NotAllowed), write_session(org) as s:
             change(s)
+    with read_session(org) as s:
+        denied = s.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.outcome == "denied", AuditEvent.actor_email == "fina@x.example")
+        ).scalar_one()
+    assert denied == len(refused)  # each refusal is kept, though its change rolled back
     fin = department(org, "FIN")
     assert (fin.sponsor, fin.budget_owner) == ("fred@x.example", "flo@x.example")
     assert department(org, "LEGAL").done == 0

@@ -26,7 +26,34 @@ class GovernanceError(ValueError):
 
 
 class NotAllowed(PermissionError):
-    pass
+    """A refused change. Its audit row is written after the refused transaction has rolled
+    back (``essor.db.write_session`` calls ``after_rollback``), so the refusal is kept."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        actor: Reader | None = None,
+        action: str = "",
+        object_type: str = "",
+        object_id: str = "",
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self._audit = (actor, action, object_type, object_id, detail)
+
+    def after_rollback(self, session: Session) -> None:
+        actor, action, object_type, object_id, detail = self._audit
+        if action:
+            record(
+                session,
+                actor,
+                action,
+                object_type=object_type,
+                object_id=object_id,
+                outcome="denied",
+                detail=detail,
+            )
 
 
 def _departments(session: Session, codes: Sequence[str]) -> list[Department]:
@@ -65,15 +92,13 @@ def set_collection_access(
 ) -> None:
     """Replace who may read ``collection``; takes effect for the very next search."""
     if not can_manage_collections(actor):
-        record(
-            session,
-            actor,
-            "collection.access",
+        raise NotAllowed(
+            "only administrators and content owners manage collections",
+            actor=actor,
+            action="collection.access",
             object_type="collection",
             object_id=collection.name,
-            outcome="denied",
         )
-        raise NotAllowed("only administrators and content owners manage collections")
     visibility = visibility_from(departments, people)
     depts = _departments(session, departments)
     persons = _people(session, people)
@@ -136,16 +161,14 @@ def grant_role(
     department: str | None = None,
 ) -> RoleGrant:
     if not (actor.system or (actor.identity is not None and actor.identity.is_admin)):
-        record(
-            session,
-            actor,
-            "role.grant",
+        raise NotAllowed(
+            "only administrators grant roles",
+            actor=actor,
+            action="role.grant",
             object_type="person",
             object_id=email,
-            outcome="denied",
             detail={"role": role},
         )
-        raise NotAllowed("only administrators grant roles")
     if role not in ROLES or role == "member":
         raise GovernanceError(f"unknown role {role!r}; one of {', '.join(ROLES[1:])}")
     (person,) = _people(session, [email])
@@ -182,16 +205,14 @@ def revoke_role(
     session: Session, email: str, role: str, *, actor: Reader, department: str | None = None
 ) -> bool:
     if not (actor.system or (actor.identity is not None and actor.identity.is_admin)):
-        record(
-            session,
-            actor,
-            "role.revoke",
+        raise NotAllowed(
+            "only administrators revoke roles",
+            actor=actor,
+            action="role.revoke",
             object_type="person",
             object_id=email,
-            outcome="denied",
             detail={"role": role},
         )
-        raise NotAllowed("only administrators revoke roles")
     (person,) = _people(session, [email])
     query = delete(RoleGrant).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
     if department:

@@ -64,9 +64,14 @@ def _require(
 ) -> None:
     if can_manage_rollout(actor, department_id):
         return
-    record(session, actor, action, object_type="rollout", object_id=object_id, outcome="denied")
     what = "this department's rollout" if department_id else "organisation-wide rollout settings"
-    raise NotAllowed(f"you may not change {what}")
+    raise NotAllowed(
+        f"you may not change {what}",
+        actor=actor,
+        action=action,
+        object_type="rollout",
+        object_id=object_id,
+    )
 
 
 def _department(session: Session, code: str) -> Department:
