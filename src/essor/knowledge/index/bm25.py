@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +72,9 @@ class _Snapshot:
     chunks: _Field
     docs: _Field
     titles: _Field
+    # Masks belong to this snapshot's rows: kept here, a search racing a rebuild can never
+    # apply one generation's mask to another generation's chunks.
+    masks: dict[frozenset[int], npt.NDArray[np.bool_]] = field(default_factory=dict)
 
 
 def _encode(texts: list[str], vocab: dict[str, int]) -> tuple[IntArray, IntArray]:
@@ -124,7 +127,6 @@ class BM25Backend:
         self.b = b
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
-        self._masks: dict[frozenset[int], npt.NDArray[np.bool_]] = {}
 
     # -- building -----------------------------------------------------------------------
     def refresh(self, session: Session) -> None:
@@ -141,7 +143,6 @@ class BM25Backend:
                 return snap
             snap = self._load_cached(version) or self._build(session, version)
             self._snapshot = snap
-            self._masks = {}
             return snap
 
     def _cache_path(self, version: tuple[str, int]) -> Path | None:
@@ -247,12 +248,12 @@ class BM25Backend:
         return out
 
     def _mask(self, snap: _Snapshot, collection_ids: frozenset[int]) -> npt.NDArray[np.bool_]:
-        mask = self._masks.get(collection_ids)
+        mask = snap.masks.get(collection_ids)
         if mask is None:
             mask = np.isin(snap.chunk_coll, np.fromiter(collection_ids, dtype=np.int64))
-            if len(self._masks) > 256:
-                self._masks.clear()
-            self._masks[collection_ids] = mask
+            if len(snap.masks) > 256:
+                snap.masks.clear()
+            snap.masks[collection_ids] = mask
         return mask
 
     @staticmethod
