@@ -45,8 +45,8 @@ from essor.people.importer import ImportInputError, import_people
 from essor.people.models import Department, Person
 from essor.settings import Settings
 from essor.web.audit_denied import audit_denied
-from essor.web.identity import reader_of, require_identity
-from essor.web.pages import render, settings_of
+from essor.web.identity import reader_of, require_identity, settings_of
+from essor.web.pages import render
 
 router = APIRouter(prefix="/admin")
 PAGE = 100

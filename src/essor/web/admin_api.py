@@ -25,8 +25,7 @@ from essor.knowledge.models import Collection
 from essor.people.importer import ImportInputError, import_people
 from essor.web.admin import save_upload, upload_and_ingest
 from essor.web.audit_denied import audit_denied
-from essor.web.identity import reader_of, require_identity
-from essor.web.pages import settings_of
+from essor.web.identity import reader_of, require_identity, settings_of
 
 router = APIRouter(prefix="/api", tags=["administration"])
 

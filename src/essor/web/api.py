@@ -19,10 +19,9 @@ from essor.knowledge.queries import (
     list_collections,
 )
 from essor.knowledge.search import MAX_QUERY_CHARS, UnknownCollectionError, search
-from essor.settings import Settings
 from essor.web.audit_denied import audit_if_hidden
 from essor.web.identity import readable_for as _readable
-from essor.web.identity import reader_of
+from essor.web.identity import reader_of, settings_of
 from essor.web.pages import download_response
 
 router = APIRouter()
@@ -47,11 +46,6 @@ class AskRequest(BaseModel):
         return value
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _unknown_collection(exc: UnknownCollectionError) -> HTTPException:
     return HTTPException(404, str(exc))
 
@@ -59,7 +53,7 @@ def _unknown_collection(exc: UnknownCollectionError) -> HTTPException:
 @router.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
     try:
-        with read_session(_settings(request)) as session:
+        with read_session(settings_of(request)) as session:
             session.execute(text("SELECT 1"))
     except Exception as exc:  # the health check reports the failure instead of raising it
         return JSONResponse({"status": "error", "detail": type(exc).__name__}, status_code=503)
@@ -68,7 +62,7 @@ def healthz(request: Request) -> JSONResponse:
 
 @router.post("/api/ask")
 def api_ask(request: Request, body: AskRequest) -> dict[str, Any]:
-    settings = _settings(request)
+    settings = settings_of(request)
     try:
         with write_session(settings) as session:
             answer, event_id = ask_and_record(
@@ -94,7 +88,7 @@ def api_search(
     if not q.strip():
         raise HTTPException(422, "q: must not be empty")
     names = [c for c in (collection or []) if c.strip()] or None
-    settings = _settings(request)
+    settings = settings_of(request)
     with read_session(settings) as session:
         try:
             passages = search(
@@ -112,7 +106,7 @@ def api_search(
 
 @router.get("/api/collections")
 def api_collections(request: Request) -> dict[str, Any]:
-    with read_session(_settings(request)) as session:
+    with read_session(settings_of(request)) as session:
         return {
             "collections": [
                 c.as_dict() for c in list_collections(session, _readable(session, request))
@@ -122,7 +116,7 @@ def api_collections(request: Request) -> dict[str, Any]:
 
 @router.get("/api/collections/{name}")
 def api_collection(request: Request, name: str) -> dict[str, Any]:
-    with read_session(_settings(request)) as session:
+    with read_session(settings_of(request)) as session:
         info = get_collection(session, name, _readable(session, request))
         if info is None:
             raise HTTPException(404, f"unknown collection: {name}")
@@ -145,7 +139,7 @@ def api_collection(request: Request, name: str) -> dict[str, Any]:
 
 @router.get("/api/documents/{document_id}")
 def api_document(request: Request, document_id: int) -> dict[str, Any]:
-    with read_session(_settings(request)) as session:
+    with read_session(settings_of(request)) as session:
         doc = get_document(session, document_id, _readable(session, request))
     if doc is None:
         audit_if_hidden(request, document_id)
@@ -155,7 +149,7 @@ def api_document(request: Request, document_id: int) -> dict[str, Any]:
 
 @router.get("/api/documents/{document_id}/download")
 def api_document_download(request: Request, document_id: int) -> Response:
-    with read_session(_settings(request)) as session:
+    with read_session(settings_of(request)) as session:
         doc = get_document(session, document_id, _readable(session, request))
     if doc is None:
         audit_if_hidden(request, document_id)

@@ -5,22 +5,15 @@ from __future__ import annotations
 from fastapi import Request
 from sqlalchemy import select
 
-from essor.db import write_session
+from essor.db import read_session, write_session
 from essor.governance.audit import record
 from essor.knowledge.models import Document
-from essor.settings import Settings
-from essor.web.identity import reader_of
-
-
-def _settings(request: Request) -> Settings:
-    settings = request.app.state.settings
-    assert isinstance(settings, Settings)
-    return settings
+from essor.web.identity import reader_of, settings_of
 
 
 def audit_denied(request: Request, action: str, object_type: str, object_id: str | int) -> None:
     reader = reader_of(request)
-    with write_session(_settings(request)) as session:
+    with write_session(settings_of(request)) as session:
         record(
             session,
             reader,
@@ -37,7 +30,7 @@ def audit_if_hidden(request: Request, document_id: int) -> None:
 
     The caller still answers 404, so the person learns nothing about the document.
     """
-    with write_session(_settings(request)) as session:
+    with read_session(settings_of(request)) as session:
         exists = session.execute(select(Document.id).where(Document.id == document_id)).first()
     if exists is not None:
         audit_denied(request, "document.read", "document", document_id)

@@ -29,8 +29,8 @@ from essor.people.auth.actions import (
 from essor.people.auth.tokens import list_tokens
 from essor.web import cookies
 from essor.web.i18n import translate
-from essor.web.identity import require_identity
-from essor.web.pages import page_language, render, settings_of
+from essor.web.identity import require_identity, settings_of
+from essor.web.pages import page_language, render
 from essor.web.proxy import client_ip, is_https
 
 router = APIRouter(include_in_schema=False)

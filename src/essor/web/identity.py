@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from essor.governance.access import NOBODY, Identity, Reader, readable_collection_ids
+from essor.settings import Settings
 from essor.web.authentication import Authentication
 
 
@@ -35,3 +36,9 @@ def require_identity(request: Request) -> Identity:
 
 def readable_for(session: Session, request: Request) -> frozenset[int]:
     return readable_collection_ids(session, reader_of(request))
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings the app was created with (tests run several apps side by side)."""
+    settings: Settings = request.app.state.settings
+    return settings

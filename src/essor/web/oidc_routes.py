@@ -21,7 +21,7 @@ from essor.people.auth import oidc
 from essor.settings import Settings
 from essor.web import cookies
 from essor.web.auth_routes import MAX_NEXT, NO_STORE, safe_next, signin_page
-from essor.web.pages import settings_of
+from essor.web.identity import settings_of
 from essor.web.proxy import client_ip, is_https
 
 log = logging.getLogger(__name__)

@@ -37,11 +37,10 @@ from essor.knowledge.queries import (
     list_collections,
 )
 from essor.knowledge.search import MAX_QUERY_CHARS, Passage, UnknownCollectionError, search
-from essor.settings import Settings
 from essor.web.audit_denied import audit_if_hidden
 from essor.web.document_view import document_blocks, highlight_range
 from essor.web.i18n import COOKIE, LANGUAGES, negotiate, supported, translate, translator
-from essor.web.identity import authentication_of, reader_of
+from essor.web.identity import authentication_of, reader_of, settings_of
 from essor.web.identity import readable_for as _readable
 from essor.web.proxy import is_https
 
@@ -124,11 +123,6 @@ def error_page(request: Request, status_code: int, message: str | None) -> Respo
     return render(
         request, "error.html", {"status": status_code, "message": message}, status_code=status_code
     )
-
-
-def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def passage_href(document_id: int, start: int, end: int) -> str:

@@ -13,9 +13,8 @@ from essor.db import read_session, write_session
 from essor.people.auth.actions import AccountError, create_token, revoke_token
 from essor.people.auth.models import TOKEN_NAME_MAX
 from essor.people.auth.tokens import list_tokens
-from essor.settings import Settings
 from essor.web.authentication import TOKEN
-from essor.web.identity import authentication_of, require_identity
+from essor.web.identity import authentication_of, require_identity, settings_of
 
 router = APIRouter(prefix="/api", tags=["account"])
 
@@ -24,11 +23,6 @@ class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(max_length=TOKEN_NAME_MAX, description="what the token is for")
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 @router.get("/me")
@@ -51,7 +45,7 @@ def me(request: Request) -> dict[str, Any]:
 @router.get("/tokens")
 def tokens(request: Request) -> dict[str, Any]:
     identity = require_identity(request)
-    with read_session(_settings(request)) as session:
+    with read_session(settings_of(request)) as session:
         return {"tokens": [t.as_dict() for t in list_tokens(session, identity.person_id)]}
 
 
@@ -63,7 +57,7 @@ def tokens_create(request: Request, body: TokenRequest) -> dict[str, Any]:
         # A leaked token must not be able to mint a successor that outlives its revocation.
         raise HTTPException(403, "tokens are created from a signed-in session, not with a token")
     try:
-        with write_session(_settings(request)) as session:
+        with write_session(settings_of(request)) as session:
             raw, info = create_token(session, identity, body.name)
     except AccountError as exc:
         raise HTTPException(422, str(exc)) from None
@@ -73,7 +67,7 @@ def tokens_create(request: Request, body: TokenRequest) -> dict[str, Any]:
 @router.delete("/tokens/{token_id}", status_code=204)
 def tokens_revoke(request: Request, token_id: int) -> Response:
     identity = require_identity(request)
-    with write_session(_settings(request)) as session:
+    with write_session(settings_of(request)) as session:
         revoked = revoke_token(session, identity, token_id)
     if not revoked:
         raise HTTPException(404, f"no token with id {token_id}")

@@ -23,8 +23,8 @@ from essor.governance.audit import record
 from essor.settings import Settings
 from essor.web import i18n_workflows
 from essor.web.audit_denied import audit_denied
-from essor.web.identity import reader_of, require_identity
-from essor.web.pages import render, settings_of
+from essor.web.identity import reader_of, require_identity, settings_of
+from essor.web.pages import render
 from essor.workflows.loader import MAX_FILE_BYTES, DefinitionError, Problem, load_text
 from essor.workflows.registry import Registry, load_registry, organisation_dir
 from essor.workflows.schema import STATUSES, WorkflowDefinition

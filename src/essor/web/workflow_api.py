@@ -12,8 +12,7 @@ from starlette.exceptions import HTTPException
 
 from essor.analytics.events import MAX_MINUTES_SAVED, Feedback, FeedbackError
 from essor.db import read_session
-from essor.settings import Settings
-from essor.web.identity import reader_of, require_identity
+from essor.web.identity import reader_of, require_identity, settings_of
 from essor.web.pages import mode_message, page_language
 from essor.web.workflow_pages import (
     DuplicateFeedback,
@@ -52,16 +51,11 @@ class FeedbackRequest(BaseModel):
     resolved_without_ticket: bool | None = None
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 @router.get("/workflows")
 def api_workflows(request: Request) -> dict[str, Any]:
     """The workflows the person may run: their department's and the organisation's."""
     require_identity(request)
-    settings = _settings(request)
+    settings = settings_of(request)
     with read_session(settings) as session:
         definitions = visible(session, settings, reader_of(request))
     return {"workflows": [d.as_dict() for d in definitions]}
@@ -70,7 +64,7 @@ def api_workflows(request: Request) -> dict[str, Any]:
 @router.get("/workflows/{workflow_id}")
 def api_workflow(request: Request, workflow_id: str) -> dict[str, Any]:
     require_identity(request)
-    settings = _settings(request)
+    settings = settings_of(request)
     with read_session(settings) as session:
         try:
             return find_visible(session, settings, reader_of(request), workflow_id).as_dict()
@@ -87,7 +81,7 @@ async def api_workflow_run(request: Request, workflow_id: str, body: RunRequest)
     try:
         _, result, event_id = await run_in_threadpool(
             run_visible,
-            _settings(request),
+            settings_of(request),
             workflow_id,
             body.inputs,
             reader=reader_of(request),
@@ -117,7 +111,7 @@ async def api_feedback(request: Request, body: FeedbackRequest) -> dict[str, Any
     )
     try:
         event_id = await run_in_threadpool(
-            give_feedback, _settings(request), reader_of(request), feedback
+            give_feedback, settings_of(request), reader_of(request), feedback
         )
     except DuplicateFeedback:
         raise HTTPException(409, "feedback already given on this result") from None

@@ -32,8 +32,8 @@ from essor.people.models import Department
 from essor.settings import Settings
 from essor.web import i18n_workflows
 from essor.web.i18n import translate
-from essor.web.identity import reader_of, require_identity
-from essor.web.pages import mode_message, page_language, render, section_label, settings_of, snippet
+from essor.web.identity import reader_of, require_identity, settings_of
+from essor.web.pages import mode_message, page_language, render, section_label, snippet
 from essor.workflows.registry import load_registry
 from essor.workflows.runner import InputError, WorkflowResult, scope_ids
 from essor.workflows.schema import ALL_DEPARTMENTS, WorkflowDefinition
