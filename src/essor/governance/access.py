@@ -21,6 +21,7 @@ from essor.governance.models import (
 )
 from essor.knowledge.models import Collection, Document
 from essor.people.models import Person
+from essor.people.queries import find_person
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,7 @@ def is_employed(person: Person, today: date | None = None) -> bool:
 
 def identity_for(session: Session, email: str) -> Identity | None:
     """The identity of an employed person with this email, or None."""
-    person = session.execute(
-        select(Person).where(Person.email == email.strip().lower())
-    ).scalar_one_or_none()
+    person = find_person(session, email)
     if person is None or not is_employed(person):
         return None
     return identity_of(session, person)

@@ -18,7 +18,7 @@ from essor.governance.access import Identity
 from essor.people.auth import sessions, tokens
 from essor.people.auth.actions import SignInFailed, sign_in_person
 from essor.people.auth.clock import now
-from essor.people.auth.standing import person_by_email
+from essor.people.queries import find_person
 from essor.settings import Settings
 from essor.web import cookies
 from essor.web.proxy import client_ip, is_https, trusted_email
@@ -98,7 +98,7 @@ def _by_trusted_header(
     # The proxy vouches for someone without a session here (or for someone else than the
     # cookie's owner, e.g. a shared computer): start their own session.
     with write_session(settings) as session:
-        person = person_by_email(session, email)
+        person = find_person(session, email)
         if person is None:
             signed = None
         else:

@@ -29,9 +29,10 @@ from essor.people.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from essor.people.auth.standing import is_disabled, may_act, person_by_email
+from essor.people.auth.standing import is_disabled, may_act
 from essor.people.auth.tokens import TokenInfo, new_token, token_info
 from essor.people.models import EMAIL_MAX, NAME_MAX, Person
+from essor.people.queries import find_person
 from essor.settings import Settings
 
 MAX_ACTIVE_TOKENS = 50
@@ -170,7 +171,7 @@ def sign_in(
             )
         else:
             throttle.prune(session, limits=limits, at=at)
-            person = person_by_email(session, email)
+            person = find_person(session, email)
             account = session.get(Account, person.id) if person else None
             candidate = _Candidate(
                 attempt_id=throttle.begin_attempt(session, email, ip, at=at),
@@ -271,7 +272,7 @@ def create_admin(
     if len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email):
         raise AccountError(f"not an email address: {email!r}")
     check_strength(password)
-    person = person_by_email(session, email)
+    person = find_person(session, email)
     created = person is None
     if person is None:
         person = Person(email=email, name=(name or email.split("@", 1)[0])[:NAME_MAX])
@@ -298,7 +299,7 @@ def create_admin(
 
 
 def _require_person(session: Session, email: str) -> Person:
-    person = person_by_email(session, email)
+    person = find_person(session, email)
     if person is None:
         raise AccountError(f"no person with the email {email.strip().lower()!r}")
     return person

@@ -42,8 +42,9 @@ from essor.db import write_session
 from essor.governance.access import is_employed
 from essor.governance.audit import record
 from essor.people.auth.actions import SignedIn, sign_in_person
-from essor.people.auth.standing import is_disabled, person_by_email
+from essor.people.auth.standing import is_disabled
 from essor.people.models import EMAIL_MAX
+from essor.people.queries import find_person
 from essor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -423,7 +424,7 @@ def _sign_in(
     replaces: str | None,
 ) -> SignedIn:
     with write_session(settings) as session:
-        person = person_by_email(session, verified.email)
+        person = find_person(session, verified.email)
         if person is None:
             reason = "unknown_email"
         elif not is_employed(person):

@@ -23,9 +23,3 @@ def is_disabled(session: Session, person_id: int) -> bool:
 
 def may_act(session: Session, person: Person) -> bool:
     return is_employed(person) and not is_disabled(session, person.id)
-
-
-def person_by_email(session: Session, email: str) -> Person | None:
-    return session.execute(
-        select(Person).where(Person.email == email.strip().lower())
-    ).scalar_one_or_none()
