@@ -172,23 +172,20 @@ def test_a_workflow_run_records_one_event(settings: Settings, tmp_path: object) 
     ingest_path(folder, "operations", settings=settings)
     ann, _ = _people(settings)  # department OPS
     ask_workflow = load_registry(settings).definitions["ask"]
-    with write_session(settings) as s:
-        result, event_id = run_and_record(
-            s,
-            ask_workflow,
-            {"question": "How do I reset my VPN token?"},
-            reader=ann,
-            language="en",
-            settings=settings,
-        )
-        _, operator_event = run_and_record(
-            s,
-            ask_workflow,
-            {"question": "How do I reset my VPN token?"},
-            reader=SYSTEM,
-            language="en",
-            settings=settings,
-        )
+    result, event_id = run_and_record(
+        settings,
+        ask_workflow,
+        {"question": "How do I reset my VPN token?"},
+        reader=ann,
+        language="en",
+    )
+    _, operator_event = run_and_record(
+        settings,
+        ask_workflow,
+        {"question": "How do I reset my VPN token?"},
+        reader=SYSTEM,
+        language="en",
+    )
     assert result.citations > 0 and event_id is not None and operator_event is None
     with read_session(settings) as s:
         row = s.get(UsageEvent, event_id)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from essor.analytics.asking import run_and_record
 from essor.analytics.models import UsageEvent
-from essor.db import dispose_engines, read_session, write_session
+from essor.db import dispose_engines, read_session
 from essor.demo.people import MEMBER_EMAIL
 from essor.demo.seed import seed_demo
 from essor.governance.access import SYSTEM
@@ -117,10 +117,9 @@ def run_recorded(
     definition = demo.registry.get(workflow_id)
     assert definition is not None
     reader = demo.reader(email)
-    with write_session(demo.settings) as session:
-        result, event_id = run_and_record(
-            session, definition, inputs, reader=reader, language=language, settings=demo.settings
-        )
+    result, event_id = run_and_record(
+        demo.settings, definition, inputs, reader=reader, language=language
+    )
     assert event_id is not None
     with read_session(demo.settings) as session:
         event = session.execute(select(UsageEvent).where(UsageEvent.id == event_id)).scalar_one()

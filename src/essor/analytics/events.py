@@ -1,7 +1,7 @@
-"""Typed usage events, written in the caller's transaction (the same one as the action).
+"""Typed usage events, written in the session the caller gives.
 
-A question and its event commit together or not at all, so the cockpit never counts an
-answer that was not given, nor misses one that was.
+Feedback is written in its own action's transaction. Answers and runs write nothing, so their
+event follows them in a short transaction of its own (see analytics/asking.py).
 """
 
 from __future__ import annotations

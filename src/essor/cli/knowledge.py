@@ -19,7 +19,7 @@ from essor.cli.common import (
     reader_for,
     ready_settings,
 )
-from essor.db import read_session, write_session
+from essor.db import read_session
 from essor.governance.access import SYSTEM, readable_collection_ids
 from essor.knowledge.actions import IngestInputError, IngestSummary, ingest_path
 from essor.knowledge.index import get_backend
@@ -141,12 +141,10 @@ def ask_cmd(
     settings = ready_settings()
     if not question.strip():
         raise fail("the question is empty")
+    with read_session(settings) as session:
+        reader = reader_for(session, as_person)
     try:
-        with write_session(settings) as session:
-            reader = reader_for(session, as_person)
-            answer, event_id = ask_and_record(
-                session, question, reader=reader, collections=collection, settings=settings
-            )
+        answer, event_id = ask_and_record(settings, question, reader=reader, collections=collection)
     except UnknownCollectionError as exc:
         raise fail(str(exc)) from exc
     if as_json:

@@ -12,7 +12,7 @@ from rich.table import Table
 from essor.analytics.asking import run_and_record
 from essor.assistant.messages import mode_line
 from essor.cli.common import console, err_console, fail, print_json, reader_for, ready_settings
-from essor.db import read_session, write_session
+from essor.db import read_session
 from essor.workflows.loader import DefinitionError, load_file
 from essor.workflows.registry import load_registry
 from essor.workflows.runner import InputError, WorkflowResult
@@ -120,19 +120,19 @@ def run_cmd(
     values = _parse_inputs(inputs or [])
     settings = ready_settings()
     registry = load_registry(settings)
-    with write_session(settings) as session:
+    with read_session(settings) as session:
         reader = reader_for(session, as_person)
         # A workflow the person may not see is reported exactly like one that does not exist.
         visible = {d.id: d for d in registry.visible_to(session, reader)}
-        definition = visible.get(workflow_id)
-        if definition is None:
-            raise fail(f"unknown workflow: {workflow_id!r}")
-        try:
-            result, event_id = run_and_record(
-                session, definition, values, reader=reader, language=lang, settings=settings
-            )
-        except InputError as exc:
-            raise fail("; ".join(exc.problems)) from exc
+    definition = visible.get(workflow_id)
+    if definition is None:
+        raise fail(f"unknown workflow: {workflow_id!r}")
+    try:
+        result, event_id = run_and_record(
+            settings, definition, values, reader=reader, language=lang
+        )
+    except InputError as exc:
+        raise fail("; ".join(exc.problems)) from exc
     if as_json:
         print_json(result.as_dict() | {"event_id": event_id})
         return

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 from essor.analytics.asking import ask_and_record
-from essor.db import read_session, write_session
+from essor.db import read_session
 from essor.knowledge.queries import (
     collection_documents,
     get_collection,
@@ -64,14 +64,9 @@ def healthz(request: Request) -> JSONResponse:
 def api_ask(request: Request, body: AskRequest) -> dict[str, Any]:
     settings = settings_of(request)
     try:
-        with write_session(settings) as session:
-            answer, event_id = ask_and_record(
-                session,
-                body.question,
-                reader=reader_of(request),
-                collections=body.collections,
-                settings=settings,
-            )
+        answer, event_id = ask_and_record(
+            settings, body.question, reader=reader_of(request), collections=body.collections
+        )
     except UnknownCollectionError as exc:
         raise _unknown_collection(exc) from None
     # event_id: what feedback on this answer refers to (POST /api/feedback).

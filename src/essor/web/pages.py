@@ -19,7 +19,7 @@ from essor.analytics.asking import ask_and_record
 from essor.analytics.events import MAX_MINUTES_SAVED
 from essor.assistant.answer import Answer
 from essor.assistant.messages import EXTRACTIVE_MODE, say
-from essor.db import read_session, write_session
+from essor.db import read_session
 from essor.demo.seed import DEMO_QUESTIONS
 from essor.governance.access import (
     Reader,
@@ -179,10 +179,7 @@ def ask_page(request: Request, q: str | None = None) -> Response:
         settings = settings_of(request)
         # Recording the usage event is a log of this read (like an access log): it changes
         # nothing a person sees, so asking stays a shareable GET link.
-        with write_session(settings) as session:
-            answer, event_id = ask_and_record(
-                session, question, reader=reader_of(request), settings=settings
-            )
+        answer, event_id = ask_and_record(settings, question, reader=reader_of(request))
     context = {
         "question": question,
         "answer": answer,

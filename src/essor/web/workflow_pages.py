@@ -79,16 +79,16 @@ def run_visible(
     reader: Reader,
     language: str,
 ) -> tuple[WorkflowDefinition, WorkflowResult, int | None]:
-    """Run a workflow the reader may see and write its usage event in the same transaction.
+    """Run a workflow the reader may see and record its usage event.
 
     Raises NotFound or InputError (nothing is recorded then).
     """
-    with write_session(settings) as session:
+    with read_session(settings) as session:
         definition = find_visible(session, settings, reader, workflow_id)
-        result, event_id = run_and_record(
-            session, definition, dict(inputs), reader=reader, language=language, settings=settings
-        )
-        return definition, result, event_id
+    result, event_id = run_and_record(
+        settings, definition, dict(inputs), reader=reader, language=language
+    )
+    return definition, result, event_id
 
 
 def give_feedback(settings: Settings, reader: Reader, feedback: Feedback) -> int:
