@@ -1,0 +1,1 @@
+"""Rendering of playbooks and executive reports: HTML, Markdown, PDF, and charts as SVG."""
