@@ -111,6 +111,29 @@ class Settings(BaseSettings):
         "mark it in the answer, or remove it",
     )
 
+    # Rollout and adoption analytics (definitions in docs/metrics.md).
+    pilot_min_sceptic_share: float = Field(
+        0.20, ge=0.0, le=1.0, description="share of sceptics below which a pilot cohort is flagged"
+    )
+    privacy_min_group_size: int = Field(
+        5, ge=3, description="smallest group whose figures are shown (never below 3)"
+    )
+    breadth_threshold: float = Field(
+        0.10, ge=0.0, le=1.0, description="depth a department needs to count towards breadth"
+    )
+    diversity_min_runs: int = Field(
+        10, ge=1, description="runs in the period for a workflow to count towards diversity"
+    )
+    diversity_min_people: int = Field(
+        3, ge=1, description="distinct people in the period for a workflow to count"
+    )
+    event_retention_days: int = Field(
+        730, ge=30, description="days usage events are kept before the purge deletes them"
+    )
+    question_text_retention_days: int = Field(
+        30, ge=1, description="days stored question text is kept before the purge blanks it"
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
