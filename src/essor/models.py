@@ -1,6 +1,7 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from essor.analytics import models as analytics_models
+from essor.budget import models as budget_models
 from essor.db import Base
 from essor.governance import models as governance_models
 from essor.knowledge import models as knowledge_models
@@ -8,14 +9,17 @@ from essor.knowledge.embeddings import store as embedding_models
 from essor.people import models as people_models
 from essor.people.auth import models as auth_models
 from essor.rollout import models as rollout_models
+from essor.rollout import pilot_models
 
 __all__ = [
     "Base",
     "analytics_models",
     "auth_models",
+    "budget_models",
     "embedding_models",
     "governance_models",
     "knowledge_models",
     "people_models",
+    "pilot_models",
     "rollout_models",
 ]
