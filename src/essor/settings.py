@@ -133,6 +133,12 @@ class Settings(BaseSettings):
     question_text_retention_days: int = Field(
         30, ge=1, description="days stored question text is kept before the purge blanks it"
     )
+    budget_currency: str = Field(
+        "EUR",
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 currency of budget cost lines and projections (e.g. EUR, USD)",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
