@@ -11,11 +11,13 @@ import typer
 from essor import __version__
 from essor.cli import (
     admin,
+    budget,
     embed,
     evaluate,
     governance,
     knowledge,
     people,
+    purge,
     rollout,
     serve,
     workflow,
@@ -59,6 +61,8 @@ app.command("collections")(knowledge.collections_cmd)
 app.command("embed")(embed.embed)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("budget")(budget.budget_cmd)
+app.command("purge")(purge.purge_cmd)
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(governance.collection_app, name="collection")
 app.add_typer(governance.role_app, name="role")
