@@ -139,6 +139,45 @@ def create_wave(
     return wave
 
 
+def update_wave(
+    session: Session,
+    wave_id: int,
+    *,
+    actor: Reader,
+    name: str,
+    goals: str = "",
+    start: date | None = None,
+    end: date | None = None,
+) -> RolloutWave:
+    """Replace a wave's name, goals and dates (the departments in it stay)."""
+    name = name.strip()
+    _require(session, actor, None, "rollout.wave.update", str(wave_id))
+    wave = session.get(RolloutWave, wave_id)
+    if wave is None:
+        raise RolloutError(f"unknown wave: {wave_id}")
+    if not name or len(name) > TITLE_MAX:
+        raise RolloutError(f"a wave needs a name of 1 to {TITLE_MAX} characters")
+    if start and end and end < start:
+        raise RolloutError("a wave cannot end before it starts")
+    clash = session.scalar(
+        select(RolloutWave.id).where(RolloutWave.name == name, RolloutWave.id != wave_id)
+    )
+    if clash is not None:
+        raise RolloutError(f"wave {name!r} already exists")
+    before = wave.name
+    wave.name, wave.goals, wave.start_date, wave.end_date = name, goals.strip(), start, end
+    session.flush()
+    record(
+        session,
+        actor,
+        "rollout.wave.update",
+        object_type="wave",
+        object_id=name,
+        detail={"before": before, "goals": wave.goals, "start": start, "end": end},
+    )
+    return wave
+
+
 def set_wave(
     session: Session, department_code: str, wave_name: str | None, *, actor: Reader
 ) -> DepartmentRollout:

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from essor.governance.access import Reader, can_manage_rollout
+from essor.governance.models import RoleGrant
 from essor.people.models import Department, Person
-from essor.people.queries import headcount_by_department
-from essor.rollout.models import DepartmentRollout, RolloutWave, StageChange
+from essor.people.queries import employed_on, headcount_by_department
+from essor.rollout.models import SUPPORT_AREAS, DepartmentRollout, RolloutWave, StageChange
 from essor.rollout.readiness import (
     ChecklistItem,
     champion_count,
@@ -24,8 +25,10 @@ from essor.rollout.readiness import (
     readiness,
     use_case_departments,
 )
-from essor.rollout.support import gaps
+from essor.rollout.support import Load, covered_areas, gaps, loads
 from essor.settings import Settings
+from essor.workflows.registry import PUBLISHED, load_registry
+from essor.workflows.schema import ALL_DEPARTMENTS
 
 
 @dataclass(frozen=True)
@@ -80,19 +83,24 @@ def overview(
     reader: Reader,
     on: date | None = None,
     language: str = "en",
+    code: str | None = None,
 ) -> list[DepartmentOverview]:
     """The departments ``reader`` may see, by code: stage, wave, headcount, readiness,
-    champions and support gaps (computed checklist items included)."""
+    champions and support gaps (computed checklist items included). ``code`` narrows it to
+    one department, by its exact code (a department's own page need not compute the others)."""
     on = on or date.today()
     sponsor, budget = aliased(Person), aliased(Person)
-    rows = session.execute(
+    query = (
         select(Department, DepartmentRollout, RolloutWave.name, sponsor.email, budget.email)
         .outerjoin(DepartmentRollout, DepartmentRollout.department_id == Department.id)
         .outerjoin(RolloutWave, RolloutWave.id == DepartmentRollout.wave_id)
         .outerjoin(sponsor, sponsor.id == DepartmentRollout.sponsor_id)
         .outerjoin(budget, budget.id == DepartmentRollout.budget_owner_id)
         .order_by(Department.code)
-    ).all()
+    )
+    if code is not None:
+        query = query.where(Department.code == code)
+    rows = session.execute(query).all()
     visible = [r for r in rows if can_see_rollout(reader, r[0].id)]
     if not visible:
         return []
@@ -163,3 +171,125 @@ def waves(session: Session) -> list[RolloutWave]:
     return list(
         session.scalars(select(RolloutWave).order_by(RolloutWave.start_date, RolloutWave.name))
     )
+
+
+def sees_every_department(reader: Reader) -> bool:
+    """Administrators, programme leads, executive viewers and the operator see every
+    department's rollout; a department admin sees only their own."""
+    if reader.system:
+        return True
+    identity = reader.identity
+    return identity is not None and (
+        identity.is_admin
+        or identity.has_role("programme_lead")
+        or identity.has_role("executive_viewer")
+    )
+
+
+def may_see_some_rollout(reader: Reader) -> bool:
+    """Whether anything of the rollout is visible to ``reader`` (the cockpit link shows)."""
+    identity = reader.identity
+    if sees_every_department(reader):
+        return True
+    return identity is not None and any(role == "department_admin" for role, _ in identity.roles)
+
+
+@dataclass(frozen=True)
+class ComputedEvidence:
+    """Why each computed checklist item is done or open, from the data it is computed from."""
+
+    champions: tuple[str, ...]  # names of the department's employed champions
+    workflows: tuple[tuple[str, str], ...]  # (id, title) of its workflows in pilot/production
+    missing_areas: tuple[str, ...]  # support areas with no owner for it
+
+
+def computed_evidence(
+    session: Session,
+    settings: Settings,
+    department: Department,
+    *,
+    on: date | None = None,
+    language: str = "en",
+) -> ComputedEvidence:
+    names = session.scalars(
+        select(Person.name)
+        .join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(
+            RoleGrant.role == "champion",
+            RoleGrant.department_id == department.id,
+            employed_on(on or date.today()),
+        )
+        .distinct()
+        .order_by(Person.name)
+    )
+    wanted = department.code.casefold()
+    workflows = sorted(
+        (d.id, d.title.get(language))
+        for d in load_registry(settings).definitions.values()
+        if d.status in PUBLISHED
+        and d.department != ALL_DEPARTMENTS
+        and d.department.casefold() == wanted
+    )
+    covered = covered_areas(session, department.id)
+    return ComputedEvidence(
+        champions=tuple(names),
+        workflows=tuple(workflows),
+        missing_areas=tuple(a for a in SUPPORT_AREAS if a not in covered),
+    )
+
+
+@dataclass(frozen=True)
+class AreaSupport:
+    """Who covers one support area for a department: its own owner, else the shared one."""
+
+    area: str
+    load: Load | None  # None: a gap
+    shared: bool  # the organisation-wide owner covers it
+
+
+def department_support(session: Session, code: str, on: date | None = None) -> list[AreaSupport]:
+    """The four support areas for one department, in their fixed order."""
+    everything = loads(session, on)
+    own = {x.area: x for x in everything if x.department == code}
+    shared = {x.area: x for x in everything if x.department is None}
+    out = []
+    for area in SUPPORT_AREAS:
+        if area in own:
+            out.append(AreaSupport(area, own[area], shared=False))
+        else:
+            out.append(AreaSupport(area, shared.get(area), shared=area in shared))
+    return out
+
+
+@dataclass(frozen=True)
+class WaveSummary:
+    id: int
+    name: str
+    goals: str
+    start: date | None
+    end: date | None
+    departments: tuple[str, ...]  # codes, sorted
+
+
+def wave_summaries(session: Session) -> list[WaveSummary]:
+    """Every wave with the codes of the departments in it, by start date then name."""
+    members: dict[int, list[str]] = {}
+    for wave_id, code in session.execute(
+        select(DepartmentRollout.wave_id, Department.code)
+        .join(Department, Department.id == DepartmentRollout.department_id)
+        .where(DepartmentRollout.wave_id.is_not(None))
+        .order_by(Department.code)
+    ):
+        if wave_id is not None:
+            members.setdefault(wave_id, []).append(code)
+    return [
+        WaveSummary(
+            id=w.id,
+            name=w.name,
+            goals=w.goals,
+            start=w.start_date,
+            end=w.end_date,
+            departments=tuple(members.get(w.id, [])),
+        )
+        for w in waves(session)
+    ]

@@ -27,6 +27,7 @@ from essor.web import (
     admin_api,
     api,
     auth_routes,
+    cockpit,
     oidc_routes,
     pages,
     token_api,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(admin_api.router)
     app.include_router(workflow_pages.router)
+    app.include_router(cockpit.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
