@@ -1,6 +1,7 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from essor.analytics import models as analytics_models
+from essor.analytics import rollup_models
 from essor.budget import models as budget_models
 from essor.db import Base
 from essor.governance import models as governance_models
@@ -21,5 +22,6 @@ __all__ = [
     "knowledge_models",
     "people_models",
     "pilot_models",
+    "rollup_models",
     "rollout_models",
 ]
