@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from essor.db import read_session, write_session
 from essor.demo.accounts import ensure_demo_accounts
 from essor.demo.people import seed_people
+from essor.demo.pilot import seed_pilot
 from essor.demo.rollout import seed_rollout
 from essor.knowledge.actions import get_or_create_collection, ingest_path
 from essor.knowledge.models import Collection, Document
@@ -86,6 +87,7 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
         sign_ins = ensure_demo_accounts(session, settings)
     with write_session(settings) as session:
         seed_rollout(session, settings)
+        seed_pilot(session, settings)
     documents = _document_counts(settings)
     for entry in per_collection:
         entry["documents"] = documents.get(str(entry["name"]), 0)

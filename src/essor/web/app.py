@@ -30,6 +30,7 @@ from essor.web import (
     cockpit,
     oidc_routes,
     pages,
+    pilot_pages,
     token_api,
     workflow_admin,
     workflow_api,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(workflow_pages.router)
     app.include_router(cockpit.router)
+    app.include_router(pilot_pages.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
