@@ -8,14 +8,17 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from essor.analytics.models import UsageEvent
-from essor.db import read_session, write_session
+from essor.db import get_engine, read_session, write_session
 from essor.governance.access import SYSTEM, Reader, identity_for
 from essor.governance.actions import NotAllowed, grant_role
 from essor.governance.models import AuditEvent
+from essor.models import Base
 from essor.people.models import Department, Person
 from essor.rollout.cohorts import (
     CohortError,
@@ -341,3 +344,12 @@ def test_comparison_for_a_period_without_events(settings: Settings) -> None:
 
 def test_default_period_is_the_last_28_days() -> None:
     assert default_period(date(2026, 3, 31)) == PERIOD
+
+
+def test_migration_matches_the_pilot_models(settings: Settings) -> None:
+    tables = {"cohort_member", "journal_entry"}
+    assert set(Base.metadata.tables) >= tables
+    with get_engine(settings).connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    mine = [d for d in diffs if tables & set(str(d).split("'"))]
+    assert mine == []
