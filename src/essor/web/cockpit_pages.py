@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NoReturn
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -105,7 +106,9 @@ def cockpit_page(request: Request, wave: str = "") -> Response:
             refuse(request, "path", request.url.path)
         if len(rows) == 1:
             # A department admin's cockpit is their department's page.
-            return RedirectResponse(f"/cockpit/departments/{rows[0].code}", status_code=303)
+            return RedirectResponse(
+                f"/cockpit/departments/{quote(rows[0].code, safe='')}", status_code=303
+            )
     wave_names = [w.name for w in wave_list]
     if wave == NO_WAVE:
         rows = [r for r in rows if r.wave is None]
