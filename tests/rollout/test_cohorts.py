@@ -240,12 +240,12 @@ def setup_history(settings: Settings) -> int:
         enrolled = {name: date(2026, 1, 1) for name in ("e1", "e2", "e3", "e4", "n1", "n2")}
         enrolled |= {"n3": date(2026, 1, 20), "s1": date(2026, 1, 1), "s2": date(2026, 1, 1)}
         attitude = {"e": "enthusiast", "n": "neutral", "s": "sceptic"}
-        for name, day in enrolled.items():
+        for name, since in enrolled.items():
             # The person has left by now, so they are enrolled back when they worked there.
             person = session.scalars(select(Person).where(Person.email == email(name))).one()
             end, person.end_date, status = person.end_date, None, person.status
             person.status = "active"
-            enrol(session, "CMP", email(name), attitude[name[0]], actor=SYSTEM, enrolled_on=day)
+            enrol(session, "CMP", email(name), attitude[name[0]], actor=SYSTEM, enrolled_on=since)
             person.end_date, person.status = end, status
         # e1: first 1 Feb, again 23 Feb (day 22: retained), active in P on 10 March.
         for day in ("2026-02-01", "2026-02-23", "2026-03-10"):

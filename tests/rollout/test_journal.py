@@ -90,20 +90,19 @@ def test_problems_resolutions_and_limits(settings: Settings) -> None:
             session, "OTH", "problem", "Theirs", actor=reader(session, "oth.admin")
         )
         ids = (onboarding.id, problem.id, other.id, resolution.id, other_dept.id)
-        for kwargs, message in [
-            ({"category": "gossip"}, "category"),
-            ({"title": "  "}, "needs a title"),
-            ({"title": "x" * (ENTRY_TITLE_MAX + 1)}, "title is longer"),
-            ({"body": "x" * (ENTRY_BODY_MAX + 1)}, "text is longer"),
-            ({"category": "resolution"}, "names the problem"),
-            ({"category": "resolution", "resolves": other_dept.id}, "no problem"),
-            ({"category": "resolution", "resolves": onboarding.id}, "not a problem"),
-            ({"category": "training", "resolves": problem.id}, "only a resolution"),
-        ]:
-            args = {"category": "problem", "title": "t", "body": "", **kwargs}
-            resolves = args.pop("resolves", None)
+        cases: list[tuple[str, str, str, int | None, str]] = [
+            ("gossip", "t", "", None, "category"),
+            ("problem", "  ", "", None, "needs a title"),
+            ("problem", "x" * (ENTRY_TITLE_MAX + 1), "", None, "title is longer"),
+            ("problem", "t", "x" * (ENTRY_BODY_MAX + 1), None, "text is longer"),
+            ("resolution", "t", "", None, "names the problem"),
+            ("resolution", "t", "", other_dept.id, "no problem"),
+            ("resolution", "t", "", onboarding.id, "not a problem"),
+            ("training", "t", "", problem.id, "only a resolution"),
+        ]
+        for category, title, body, resolves, message in cases:
             with pytest.raises(JournalError, match=message):
-                add_entry(session, "PIL", actor=champion, resolves=resolves, **args)  # type: ignore[arg-type]
+                add_entry(session, "PIL", category, title, body, actor=champion, resolves=resolves)
     pil = _department_id(settings, "PIL")
     with read_session(settings) as session:
         views = {v.id: v for v in entries(session, pil)}
