@@ -9,14 +9,17 @@ from essor.knowledge import models as knowledge_models
 from essor.knowledge.embeddings import store as embedding_models
 from essor.people import models as people_models
 from essor.people.auth import models as auth_models
+from essor.rollout import champions as champion_models
 from essor.rollout import models as rollout_models
 from essor.rollout import pilot_models
+from essor.training import models as training_models
 
 __all__ = [
     "Base",
     "analytics_models",
     "auth_models",
     "budget_models",
+    "champion_models",
     "embedding_models",
     "governance_models",
     "knowledge_models",
@@ -24,4 +27,5 @@ __all__ = [
     "pilot_models",
     "rollup_models",
     "rollout_models",
+    "training_models",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from essor.db import read_session, write_session
 from essor.demo.accounts import ensure_demo_accounts
+from essor.demo.champions import seed_champions
 from essor.demo.people import seed_people
 from essor.demo.pilot import seed_pilot
 from essor.demo.rollout import seed_rollout
@@ -87,6 +88,7 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
         sign_ins = ensure_demo_accounts(session, settings)
     with write_session(settings) as session:
         seed_rollout(session, settings)
+        seed_champions(session, settings)
         seed_pilot(session, settings)
     documents = _document_counts(settings)
     for entry in per_collection:

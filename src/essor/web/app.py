@@ -27,6 +27,7 @@ from essor.web import (
     admin_api,
     api,
     auth_routes,
+    champions_pages,
     cockpit,
     oidc_routes,
     pages,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(workflow_pages.router)
     app.include_router(cockpit.router)
+    app.include_router(champions_pages.router)
     app.include_router(pilot_pages.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)

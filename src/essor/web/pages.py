@@ -43,6 +43,7 @@ from essor.web.i18n import COOKIE, LANGUAGES, negotiate, supported, translate, t
 from essor.web.identity import authentication_of, reader_of, settings_of
 from essor.web.identity import readable_for as _readable
 from essor.web.proxy import is_https
+from essor.web.tips import tips_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -197,6 +198,7 @@ def ask_page(request: Request, q: str | None = None) -> Response:
             else ""
         ),
         "suggestions": DEMO_QUESTIONS.get(lang, []),
+        "tips": tips_for(request, "ask"),
     }
     return render(request, "ask.html", context, status_code=422 if error else 200)
 
@@ -234,6 +236,7 @@ def search_page(request: Request, q: str | None = None, collection: str | None =
         "results": results,
         "snippet": snippet,
         "error": error,
+        "tips": tips_for(request, "search"),
     }
     return render(request, "search.html", context, status_code=422 if error else 200)
 

@@ -34,6 +34,7 @@ from essor.web import i18n_workflows
 from essor.web.i18n import translate
 from essor.web.identity import reader_of, require_identity, settings_of
 from essor.web.pages import mode_message, page_language, render, section_label, snippet
+from essor.web.tips import tips_for
 from essor.workflows.registry import load_registry
 from essor.workflows.runner import InputError, WorkflowResult, scope_ids
 from essor.workflows.schema import ALL_DEPARTMENTS, WorkflowDefinition
@@ -223,6 +224,7 @@ def _form_page(
         "titles": titles,
         "previews": example_previews(definition, page_language(request)),
         "prefix": FIELD_PREFIX,
+        "tips": tips_for(request, f"workflow:{definition.id}"),
     }
     return render(request, "workflow.html", context, status_code=422 if errors else 200)
 
@@ -242,7 +244,8 @@ def library_page(request: Request) -> Response:
             code: name
             for code, name in session.execute(select(Department.code, Department.name)).all()
         }
-    return render(request, "workflows.html", {"groups": groups(definitions, lang, names)})
+    context = {"groups": groups(definitions, lang, names), "tips": tips_for(request, "workflows")}
+    return render(request, "workflows.html", context)
 
 
 @router.get("/workflows/{workflow_id}")

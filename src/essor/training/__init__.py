@@ -1,0 +1,1 @@
+"""Training at scale: tracks by tier, resources, completion, coverage, and tips in context."""
