@@ -92,4 +92,6 @@ class UsageRollupState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
     events_applied: Mapped[int] = mapped_column(Integer, default=0)
+    # The latest day with a value event applied: an event dated before it arrived late.
+    max_day: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

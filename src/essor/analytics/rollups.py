@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from essor.analytics.models import UsageEvent
@@ -135,37 +135,50 @@ class _Deltas:
         self.workflows: dict[tuple[str, int, int, int], int] = {}  # (wf, dept, person, day)
 
     def add(self, subject: Any, verdict: _Verdict, sign: int) -> None:
+        kind = subject.kind
         day = event_day(subject.at)
         department = subject.department_id if subject.department_id is not None else NO_DEPARTMENT
-        run = subject.kind == "workflow_run"
-        value = is_value_event(subject.kind, subject.abstained)
-        own = verdict.minutes is not None
-        vector = [
-            int(subject.kind == "question" and value),
-            int(subject.kind == "question" and not value),
-            int(run),
-            int(run and subject.abstained is True),
-            int(run and not own),
-            (verdict.minutes or 0) if value else 0,
-            int(verdict.helpful is True),
-            int(verdict.helpful is False),
-            int(value and verdict.resolved is True),
-            subject.prompt_tokens or 0,
-            subject.completion_tokens or 0,
-        ]
+        run = kind == "workflow_run"
+        question = kind == "question"
+        value = run or (question and subject.abstained is False)
+        helpful = verdict.helpful
         key = (day, department, (subject.workflow_id or QUESTIONS) if run else QUESTIONS)
-        row = self.days.setdefault(key, [0] * len(DAY_FIELDS))
-        for i, v in enumerate(vector):
-            row[i] += sign * v
-        if subject.person_id is None or not value:
+        row = self.days.get(key)
+        if row is None:
+            row = self.days[key] = [0] * len(DAY_FIELDS)
+        # The order of DAY_FIELDS.
+        if question:
+            row[0 if value else 1] += sign
+        if run:
+            row[2] += sign
+            if subject.abstained is True:
+                row[3] += sign
+            if verdict.minutes is None:
+                row[4] += sign
+        if value and verdict.minutes:
+            row[5] += sign * verdict.minutes
+        if helpful is True:
+            row[6] += sign
+        elif helpful is False:
+            row[7] += sign
+        if value and verdict.resolved is True:
+            row[8] += sign
+        row[9] += sign * (subject.prompt_tokens or 0)
+        row[10] += sign * (subject.completion_tokens or 0)
+        person = subject.person_id
+        if person is None or not value:
             return
-        helped = int(verdict.helpful is not False)
+        helped = sign if helpful is not False else 0
+        workflow = subject.workflow_id if run else None
         for dept in (ALL_DEPARTMENTS, department):
-            people = self.people.setdefault((dept, subject.person_id, day), [0, 0])
-            people[0] += sign
-            people[1] += sign * helped
-            if run and subject.workflow_id:
-                wkey = (subject.workflow_id, dept, subject.person_id, day)
+            pkey = (dept, person, day)
+            counts = self.people.get(pkey)
+            if counts is None:
+                counts = self.people[pkey] = [0, 0]
+            counts[0] += sign
+            counts[1] += helped
+            if workflow:
+                wkey = (workflow, dept, person, day)
                 self.workflows[wkey] = self.workflows.get(wkey, 0) + sign
 
 
@@ -179,7 +192,9 @@ def _state(session: Session) -> UsageRollupState:
         select(UsageRollupState).where(UsageRollupState.id == 1).with_for_update()
     )
     if state is None:
-        state = UsageRollupState(id=1, last_event_id=0, events_applied=0, updated_at=utcnow())
+        state = UsageRollupState(
+            id=1, last_event_id=0, events_applied=0, max_day=0, updated_at=utcnow()
+        )
         session.add(state)
         session.flush()
     return state
@@ -192,7 +207,9 @@ def apply_batch(
     transaction; the number of events applied (0: the rollups are current)."""
     state = _state(session)
     cursor = state.last_event_id
-    rows = session.execute(
+    latest_day = state.max_day
+    connection = session.connection()
+    rows = connection.execute(
         select(*_COLUMNS).where(UsageEvent.id > cursor).order_by(UsageEvent.id).limit(limit)
     ).all()
     if not rows:
@@ -209,10 +226,10 @@ def apply_batch(
     old_ids = sorted(i for i in new_feedback if i not in subjects)
     old_feedback: dict[int, list[Any]] = {}
     for chunk in _chunks(old_ids):
-        for row in session.execute(select(*_COLUMNS).where(UsageEvent.id.in_(chunk))):
+        for row in connection.execute(select(*_COLUMNS).where(UsageEvent.id.in_(chunk))):
             if row.kind != "feedback":
                 subjects[row.id] = row
-        for row in session.execute(
+        for row in connection.execute(
             select(*_COLUMNS)
             .where(
                 UsageEvent.about_event_id.in_(chunk),
@@ -233,7 +250,9 @@ def apply_batch(
         for row in new_feedback.get(subject_id, ()):
             after.add(row)
         deltas.add(subject, after, +1)
-    _write(session, deltas)
+    _write(session, deltas, latest_day)
+    days = [day for _d, _p, day in deltas.people]
+    state.max_day = max([latest_day, *days])
     state.last_event_id = end
     state.events_applied += len(rows)
     state.updated_at = utcnow()
@@ -243,143 +262,97 @@ def apply_batch(
     return len(rows)
 
 
-_UPSERT_DAY = text(
+def _sql(session: Session, statement: str) -> str:
+    """Statements are written with ``?`` markers: the driver's own style replaces them."""
+    style = session.connection().dialect.paramstyle
+    return statement if style == "qmark" else statement.replace("?", "%s")
+
+
+def _many(session: Session, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    # The driver's executemany with tuples: SQLAlchemy's per-row parameter processing would
+    # cost more than the statements themselves at a hundred thousand rows.
+    if rows:
+        session.connection().exec_driver_sql(_sql(session, statement), rows)
+
+
+_UPSERT_DAY = (
     "INSERT INTO usage_day (day, department_id, workflow_key, "
     + ", ".join(DAY_FIELDS)
-    + ") VALUES (:day, :department_id, :workflow_key, "
-    + ", ".join(f":{f}" for f in DAY_FIELDS)
+    + ") VALUES (?, ?, ?, "
+    + ", ".join("?" for _ in DAY_FIELDS)
     + ") ON CONFLICT (day, department_id, workflow_key) DO UPDATE SET "
     + ", ".join(f"{f} = usage_day.{f} + excluded.{f}" for f in DAY_FIELDS)
 )
-_UPSERT_PERSON = text(
+# A new active day links to the person's previous one under the same key as it is inserted
+# (rows go in day order, so a second new day of the batch sees the first).
+_UPSERT_PERSON = (
     "INSERT INTO usage_person_day "
     "(department_id, person_id, day, week, prev_day, value_events, helped_events) "
-    "VALUES (:d, :p, :day, :week, NULL, :v, :h) "
+    "VALUES (?, ?, ?, ?, (SELECT MAX(o.day) FROM usage_person_day o "
+    "WHERE o.department_id = ? AND o.person_id = ? AND o.day < ?), ?, ?) "
     "ON CONFLICT (department_id, person_id, day) DO UPDATE SET "
     "value_events = usage_person_day.value_events + excluded.value_events, "
     "helped_events = usage_person_day.helped_events + excluded.helped_events"
 )
-_UPSERT_WORKFLOW = text(
+_UPSERT_WORKFLOW = (
     "INSERT INTO usage_workflow_person_day "
     "(workflow_id, department_id, person_id, day, prev_day, runs) "
-    "VALUES (:w, :d, :p, :day, NULL, :r) "
+    "VALUES (?, ?, ?, ?, (SELECT MAX(o.day) FROM usage_workflow_person_day o "
+    "WHERE o.workflow_id = ? AND o.department_id = ? AND o.person_id = ? AND o.day < ?), ?) "
     "ON CONFLICT (workflow_id, department_id, person_id, day) DO UPDATE SET "
     "runs = usage_workflow_person_day.runs + excluded.runs"
 )
-# A new active day links to the previous one, and the next one (an event that arrived late)
-# links to it instead of to the one before.
-_LINK_PERSON = (
-    text(
-        "UPDATE usage_person_day SET prev_day = (SELECT MAX(o.day) FROM usage_person_day o "
-        "WHERE o.department_id = :d AND o.person_id = :p AND o.day < :day) "
-        "WHERE department_id = :d AND person_id = :p AND day = :day"
-    ),
-    text(
-        "UPDATE usage_person_day SET prev_day = :day "
-        "WHERE department_id = :d AND person_id = :p AND day = (SELECT MIN(o.day) "
-        "FROM usage_person_day o WHERE o.department_id = :d AND o.person_id = :p "
-        "AND o.day > :day)"
-    ),
+# An event that arrived late (its day before the latest day already rolled up) may fall
+# between two active days: the next one now follows it.
+_RELINK_PERSON = (
+    "UPDATE usage_person_day SET prev_day = ? "
+    "WHERE department_id = ? AND person_id = ? AND day = (SELECT MIN(o.day) "
+    "FROM usage_person_day o WHERE o.department_id = ? AND o.person_id = ? AND o.day > ?)"
 )
-_LINK_WORKFLOW = (
-    text(
-        "UPDATE usage_workflow_person_day SET prev_day = (SELECT MAX(o.day) "
-        "FROM usage_workflow_person_day o WHERE o.workflow_id = :w AND o.department_id = :d "
-        "AND o.person_id = :p AND o.day < :day) "
-        "WHERE workflow_id = :w AND department_id = :d AND person_id = :p AND day = :day"
-    ),
-    text(
-        "UPDATE usage_workflow_person_day SET prev_day = :day "
-        "WHERE workflow_id = :w AND department_id = :d AND person_id = :p AND day = (SELECT "
-        "MIN(o.day) FROM usage_workflow_person_day o WHERE o.workflow_id = :w "
-        "AND o.department_id = :d AND o.person_id = :p AND o.day > :day)"
-    ),
+_RELINK_WORKFLOW = (
+    "UPDATE usage_workflow_person_day SET prev_day = ? "
+    "WHERE workflow_id = ? AND department_id = ? AND person_id = ? AND day = (SELECT "
+    "MIN(o.day) FROM usage_workflow_person_day o WHERE o.workflow_id = ? "
+    "AND o.department_id = ? AND o.person_id = ? AND o.day > ?)"
 )
 
 
-def _existing_people(
-    session: Session, keys: Iterable[tuple[int, int, int]]
-) -> set[tuple[int, int, int]]:
-    by_day: dict[int, set[int]] = {}
-    for dept, _person, day in keys:
-        by_day.setdefault(day, set()).add(dept)
-    found: set[tuple[int, int, int]] = set()
-    for day, depts in by_day.items():
-        rows = session.execute(
-            select(UsagePersonDay.department_id, UsagePersonDay.person_id).where(
-                UsagePersonDay.department_id.in_(sorted(depts)), UsagePersonDay.day == day
-            )
-        )
-        found.update((d, p, day) for d, p in rows)
-    return found
-
-
-def _existing_workflows(
-    session: Session, keys: Iterable[tuple[str, int, int, int]]
-) -> set[tuple[str, int, int, int]]:
-    by_day: dict[int, tuple[set[str], set[int]]] = {}
-    for wf, dept, _person, day in keys:
-        wfs, depts = by_day.setdefault(day, (set(), set()))
-        wfs.add(wf)
-        depts.add(dept)
-    found: set[tuple[str, int, int, int]] = set()
-    for day, (wfs, depts) in by_day.items():
-        t = UsageWorkflowPersonDay
-        rows = session.execute(
-            select(t.workflow_id, t.department_id, t.person_id).where(
-                t.workflow_id.in_(sorted(wfs)), t.department_id.in_(sorted(depts)), t.day == day
-            )
-        )
-        found.update((w, d, p, day) for w, d, p in rows)
-    return found
-
-
-def _write(session: Session, deltas: _Deltas) -> None:
-    day_rows = [
-        {
-            "day": k[0],
-            "department_id": k[1],
-            "workflow_key": k[2],
-            **dict(zip(DAY_FIELDS, v, strict=True)),
-        }
-        for k, v in deltas.days.items()
-        if any(v)
-    ]
-    if day_rows:
-        session.execute(_UPSERT_DAY, day_rows)
-    people = {k: v for k, v in deltas.people.items() if v[0] or v[1]}
-    if people:
-        fresh = [k for k, v in people.items() if v[0] > 0]
-        existing = _existing_people(session, fresh)
-        session.execute(
-            _UPSERT_PERSON,
-            [
-                {"d": d, "p": p, "day": day, "week": week_of(day), "v": v[0], "h": v[1]}
-                for (d, p, day), v in people.items()
-            ],
-        )
-        links = [{"d": d, "p": p, "day": day} for d, p, day in fresh if (d, p, day) not in existing]
-        if links:
-            for statement in _LINK_PERSON:
-                session.execute(statement, links)
-    workflows = {k: v for k, v in deltas.workflows.items() if v}
-    if workflows:
-        existing_wf = _existing_workflows(session, workflows)
-        session.execute(
-            _UPSERT_WORKFLOW,
-            [
-                {"w": w, "d": d, "p": p, "day": day, "r": r}
-                for (w, d, p, day), r in workflows.items()
-            ],
-        )
-        wf_links = [
-            {"w": w, "d": d, "p": p, "day": day}
-            for (w, d, p, day) in workflows
-            if (w, d, p, day) not in existing_wf
-        ]
-        if wf_links:
-            for statement in _LINK_WORKFLOW:
-                session.execute(statement, wf_links)
+def _write(session: Session, deltas: _Deltas, latest_day: int) -> None:
+    """Add the deltas; ``latest_day`` is the latest active day rolled up before this batch."""
+    _many(
+        session,
+        _UPSERT_DAY,
+        [(*k, *v) for k, v in sorted(deltas.days.items()) if any(v)],
+    )
+    people = sorted(((d, p, day), v) for (d, p, day), v in deltas.people.items() if v[0] or v[1])
+    people.sort(key=lambda item: item[0][2])  # day order, see _UPSERT_PERSON
+    _many(
+        session,
+        _UPSERT_PERSON,
+        [(d, p, day, week_of(day), d, p, day, v[0], v[1]) for (d, p, day), v in people],
+    )
+    _many(
+        session,
+        _RELINK_PERSON,
+        [(day, d, p, d, p, day) for (d, p, day), v in people if v[0] > 0 and day < latest_day],
+    )
+    workflows = sorted(
+        ((k, r) for k, r in deltas.workflows.items() if r), key=lambda item: item[0][3]
+    )
+    _many(
+        session,
+        _UPSERT_WORKFLOW,
+        [(w, d, p, day, w, d, p, day, r) for (w, d, p, day), r in workflows],
+    )
+    _many(
+        session,
+        _RELINK_WORKFLOW,
+        [
+            (day, w, d, p, w, d, p, day)
+            for (w, d, p, day), r in workflows
+            if r > 0 and day < latest_day
+        ],
+    )
 
 
 def pending(session: Session) -> tuple[int, int]:

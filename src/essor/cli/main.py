@@ -16,10 +16,12 @@ from essor.cli import (
     evaluate,
     governance,
     knowledge,
+    metrics,
     people,
     purge,
     rollout,
     serve,
+    simulate,
     workflow,
 )
 from essor.settings import reset_settings_cache
@@ -63,6 +65,9 @@ app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("budget")(budget.budget_cmd)
 app.command("purge")(purge.purge_cmd)
+app.command("metrics")(metrics.metrics)
+app.command("rollup")(metrics.rollup)
+app.command("simulate")(simulate.simulate)
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(governance.collection_app, name="collection")
 app.add_typer(governance.role_app, name="role")

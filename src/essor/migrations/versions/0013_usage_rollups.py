@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         _count("last_event_id"),
         _count("events_applied"),
+        _count("max_day"),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
 
