@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from essor.governance.access import SYSTEM
 from essor.governance.actions import grant_role
 from essor.governance.models import AuditEvent
 from essor.people.models import Department, Person
+from essor.rollout.actions import set_targets
 from essor.rollout.queries import overview
 from essor.settings import Settings
 from tests.web.conftest import (
@@ -334,6 +336,9 @@ def test_support_owner_turns_the_computed_item_done(
     )
     assert done.status_code == 200
     assert _status(done.text, "support_model") == "Done"
+    # CKP-A has one employed person (Dora): 2 weekly hours serve 1 person, 0.5 per hour.
+    row = done.text.split('<tr data-area="content">')[1].split("</tr>")[0]
+    assert DEPT_ADMIN.email in row and "<td>2.0</td>" in row and "<td>0.5</td>" in row
     assert "Every support area has an owner" in _item(done.text, "support_model")
     support = lead.get("/cockpit/support").text
     content = support.split('data-area="content"')[1].split("</section>")[0]
@@ -404,6 +409,19 @@ def test_sponsor_targets_and_their_errors(dept_admin: httpx.Client) -> None:
         data={"pilot": "2027-01-01", "rolling_out": "2027-06-01", "adopted": "2028-01-01"},
     )
     assert fine.status_code == 200 and 'value="2027-06-01"' in fine.text
+
+
+def test_overview_shows_the_next_target_and_flags_it_when_overdue(
+    lead: httpx.Client, web_settings: Settings
+) -> None:
+    with write_session(web_settings) as session:
+        set_targets(session, OTHER, actor=SYSTEM, pilot=date(2020, 1, 6))
+    row = _row(lead.get("/cockpit").text, OTHER)
+    assert "Pilot: 6 January 2020" in row and "overdue" in row
+    with write_session(web_settings) as session:
+        set_targets(session, OTHER, actor=SYSTEM, pilot=date(2999, 1, 6))
+    row = _row(lead.get("/cockpit").text, OTHER)
+    assert "Pilot: 6 January 2999" in row and "overdue" not in row
 
 
 def test_waves_create_edit_and_assign(lead: httpx.Client, dept_admin: httpx.Client) -> None:
