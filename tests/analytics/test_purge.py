@@ -112,7 +112,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunne
 def test_essor_purge(runner: CliRunner, tmp_path: Path) -> None:
     first = runner.invoke(app, ["purge", "--json"])  # migrates an empty database
     assert first.exit_code == 0, first.output
-    settings = Settings(data_dir=tmp_path / "cli-data", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path / "cli-data", _env_file=None)
     old = datetime.now(UTC) - timedelta(days=31)
     with write_session(settings) as s:
         s.add_all([UsageEvent(kind="question", at=old), UsageEvent(kind="question")])

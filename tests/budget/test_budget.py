@@ -283,11 +283,11 @@ def test_budget_report_withholds_small_groups(settings: Settings) -> None:
     _history(settings)
     with write_session(settings) as s:
         add_cost_line(s, HOSTING, actor=SYSTEM)
-    october = {"start": date(2026, 10, 1), "end": date(2026, 10, 28)}
+    start, end = date(2026, 10, 1), date(2026, 10, 28)
     with read_session(settings) as s:
-        withheld = budget_report(s, settings, **october)  # minimum 5, 3 active people
+        withheld = budget_report(s, settings, start=start, end=end)  # minimum 5, 3 active people
         small = settings.model_copy(update={"privacy_min_group_size": 3})
-        shown = budget_report(s, small, **october, seat_price=10)
+        shown = budget_report(s, small, start=start, end=end, seat_price=10)
     assert withheld.withheld and withheld.projection is None
     assert withheld.as_dict()["measured"] is None
     assert [g.name for g in withheld.groups] == ["IT run budget"]

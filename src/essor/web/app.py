@@ -27,11 +27,13 @@ from essor.web import (
     admin_api,
     api,
     auth_routes,
+    budget_pages,
     champions_pages,
     cockpit,
     oidc_routes,
     pages,
     pilot_pages,
+    privacy_page,
     token_api,
     workflow_admin,
     workflow_api,
@@ -103,8 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(workflow_pages.router)
     app.include_router(cockpit.router)
-    app.include_router(champions_pages.router)
     app.include_router(pilot_pages.router)
+    app.include_router(champions_pages.router)
+    app.include_router(budget_pages.router)
+    app.include_router(privacy_page.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
