@@ -363,9 +363,7 @@ def test_add_item_escapes_hostile_text_and_refuses_script_links(dept_admin: http
     )
     assert bad.status_code == 422
     assert "http(s) address" in bad.text and 'href="javascript:' not in bad.text
-    reason = dept_admin.post(
-        f"/cockpit/departments/{OWN}/stage", data={"to": "rolling_out", "reason": SCRIPT}
-    )
+    reason = dept_admin.post(f"/cockpit/departments/{OWN}/stage", data={"reason": SCRIPT})
     assert reason.status_code == 200 and SCRIPT not in reason.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in reason.text
 
@@ -456,3 +454,14 @@ def test_waves_create_edit_and_assign(lead: httpx.Client, dept_admin: httpx.Clie
     )
     grouped = lead.get("/cockpit", params={"wave": "Cockpit wave B"}).text
     assert f'data-department="{OWN}"' in grouped and 'data-department="IT"' not in grouped
+
+
+def test_links_to_the_other_rollout_pages_lead_somewhere(lead: httpx.Client) -> None:
+    """The cockpit links to pages other parts of the rollout serve (cohort, journal,
+    playbook, champions, stories, training coverage): none of them is a dead link."""
+    page = lead.get(f"/cockpit/departments/{OWN}").text
+    navs = re.findall(r'<nav class="cockpit-links".*?</nav>', page, re.S)
+    links = sorted({href for nav in navs for href in re.findall(r'href="([^"]+)"', nav)})
+    assert f"/cockpit/departments/{OWN}/playbook" in links and "/champions" in links
+    for href in links:
+        assert lead.get(href).status_code == 200, href
