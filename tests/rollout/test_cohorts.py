@@ -5,16 +5,20 @@ hand-computed usage history."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from essor.analytics.models import UsageEvent
-from essor.db import get_engine, read_session, write_session
+from essor.cli.rollout import app
+from essor.db import dispose_engines, get_engine, read_session, write_session
 from essor.governance.access import SYSTEM, Reader, identity_for
 from essor.governance.actions import NotAllowed, grant_role
 from essor.governance.models import AuditEvent
@@ -30,7 +34,8 @@ from essor.rollout.cohorts import (
     remove,
     set_attitude,
 )
-from essor.settings import Settings
+from essor.rollout.journal import add_entry
+from essor.settings import Settings, get_settings, reset_settings_cache
 
 DOMAIN = "pilot.example"
 
@@ -353,3 +358,54 @@ def test_migration_matches_the_pilot_models(settings: Settings) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     mine = [d for d in diffs if tables & set(str(d).split("'"))]
     assert mine == []
+
+
+# -- CLI --------------------------------------------------------------------------------------
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CliRunner, Settings]]:
+    monkeypatch.setenv("ESSOR_DATA_DIR", str(tmp_path / "cli-data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    reset_settings_cache()
+    settings = get_settings()
+    runner = CliRunner()
+    runner.invoke(app, ["status"])  # migrates the database
+    setup_org(settings)
+    yield runner, settings
+    dispose_engines()
+    reset_settings_cache()
+
+
+def test_cli_cohort_journal_and_playbook(cli: tuple[CliRunner, Settings], tmp_path: Path) -> None:
+    runner, settings = cli
+    lines = tmp_path / "cohort.txt"
+    lines.write_text(
+        f"{email('p00')}, enthusiast\n{email('p01')}\nnobody@pilot.example, sceptic\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["cohort", "enrol", "PIL", str(lines), "--attitude", "neutral"])
+    assert result.exit_code == 1, result.output
+    assert "2 enrolled in PIL" in result.output
+    assert "line 3" in result.output and "unknown person: nobody@pilot.example" in result.output
+    assert "flagged:" in result.output and "0 sceptics of 2 members" in result.output
+    shown = runner.invoke(app, ["cohort", "show", "PIL", "--json", "--end", "2026-03-31"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["cohort"]["flagged"] is True and data["cohort"]["size"] == 2
+    assert data["comparison"]["period"] == {"start": "2026-03-04", "end": "2026-03-31"}
+    assert data["comparison"]["total"]["reason"] == "too_small"
+    table = runner.invoke(app, ["cohort", "show", "PIL"])
+    assert "FLAGGED" in table.output and "hidden (too_small)" in table.output
+    assert runner.invoke(app, ["cohort", "show", "NOPE"]).exit_code == 2
+
+    with write_session(settings) as session:
+        add_entry(session, "PIL", "problem", "Slow [answers]", actor=reader(session, "p00"))
+    listed = runner.invoke(app, ["journal", "PIL"])
+    assert "problem (open): Slow [answers]" in listed.output
+    as_json = json.loads(runner.invoke(app, ["journal", "PIL", "--json"]).output)
+    assert as_json["entries"][0]["title"] == "Slow [answers]"
+    out_md, out_pdf = tmp_path / "pb.md", tmp_path / "pb.pdf"
+    assert runner.invoke(app, ["playbook", "PIL", "-o", str(out_md), "--lang", "fr"]).exit_code == 0
+    assert "## Problèmes ouverts" in out_md.read_text(encoding="utf-8")
+    assert runner.invoke(app, ["playbook", "PIL", "-o", str(out_pdf)]).exit_code == 0
+    assert out_pdf.read_bytes().startswith(b"%PDF")
+    assert runner.invoke(app, ["playbook", "PIL", "-o", str(tmp_path / "pb.txt")]).exit_code == 2
