@@ -189,6 +189,16 @@ def test_department_admin_is_sent_to_their_department(dept_admin: httpx.Client) 
     assert page.status_code == 200
     assert '<a href="/cockpit"' in page.text  # the nav link
     assert "Readiness checklist" in page.text and f"/cockpit/departments/{OWN}/journal" in page.text
+    support = dept_admin.get("/cockpit/support")
+    assert support.status_code == 200
+    assert f"/cockpit/departments/{OWN}#support" in support.text
+    assert "/cockpit/departments/HR#support" not in support.text
+    assert 'action="/cockpit/support"' not in support.text  # organisation-wide: not theirs
+    waves = dept_admin.get("/cockpit/waves")
+    assert waves.status_code == 200
+    options = re.findall(r'<option value="([^"]*)">', waves.text.split('id="assign-department"')[1])
+    assert options[0] == OWN and "HR" not in options
+    assert 'action="/cockpit/waves"' not in waves.text  # creating waves is not theirs
 
 
 def test_department_admin_cannot_see_or_change_another_department(
