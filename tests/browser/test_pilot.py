@@ -55,3 +55,18 @@ def test_journal_entry_then_playbook_pdf(page: Page, web_settings: Settings) -> 
     text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
     assert "Browser-written: keep sessions short" in text
     assert _hr_champion(web_settings) in text
+
+
+def test_cohort_page_enrol_and_comparison(page: Page) -> None:
+    sign_in(page)
+    page.goto("/cockpit/departments/HR/cohort")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Pilot cohort")
+    expect(page.locator("#sceptic-flag")).to_contain_text("Sceptics: 5 of 20 members")
+    expect(page.get_by_role("heading", name="Results by attitude")).to_be_visible()
+    expect(page.locator('tr[data-group="all"]')).to_contain_text("20")
+    page.locator("#enrol-email").fill("nobody@essor-demo.example")
+    page.get_by_role("button", name="Enrol", exact=True).click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "unknown person: nobody@essor-demo.example"
+    )
+    shot(page, "62-pilot-cohort")

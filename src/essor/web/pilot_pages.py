@@ -38,7 +38,7 @@ from essor.web.pages import page_language, render
 router = APIRouter(include_in_schema=False)
 i18n_pilot.merge()
 
-MAX_FORM_BYTES = 64 * 1024  # the largest legitimate form is 500 enrolment lines
+MAX_FORM_BYTES = 256 * 1024  # room for 500 enrolment lines of long addresses
 
 
 @dataclass(frozen=True)
