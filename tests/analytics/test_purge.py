@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 
 from essor.analytics.models import UsageEvent
 from essor.analytics.purge import purge
+from essor.analytics.rollup_models import UsageDay, UsagePersonDay, UsageWorkflowPersonDay
+from essor.analytics.rollups import catch_up
 from essor.cli.main import app
 from essor.db import dispose_engines, read_session, write_session
 from essor.governance.models import AuditEvent
@@ -69,33 +71,72 @@ def _purges(settings: Settings) -> list[dict[str, object]]:
         return [json.loads(a.detail) for a in rows]
 
 
+def _rollups(settings: Settings) -> tuple[list[tuple[object, ...]], ...]:
+    with read_session(settings) as s:
+        return tuple(
+            [
+                tuple(row)
+                for row in s.execute(
+                    select(*table.__table__.columns).order_by(*table.__table__.primary_key)
+                )
+            ]
+            for table in (UsageDay, UsagePersonDay, UsageWorkflowPersonDay)
+        )
+
+
+def _late(settings: Settings, ids: dict[str, int]) -> None:
+    """Events the rollups have not applied yet: an old run, and recent feedback on e1."""
+    with write_session(settings) as s:
+        e8 = UsageEvent(kind="workflow_run", at=_at(9, 2), workflow_id="hr-policy")
+        f9 = UsageEvent(kind="feedback", at=_at(10, 31), about_event_id=ids["e1"], helpful=True)
+        s.add_all([e8, f9])
+        s.flush()
+        ids["e8"], ids["f9"] = e8.id, f9.id
+
+
 def test_purge_by_hand(short: Settings) -> None:
     ids = _history(short)
+    catch_up(short)
+    rolled = _rollups(short)
+    assert rolled[0] != []  # the history is in the rollups
+    _late(short, ids)
     before = _state(short)
     with read_session(short) as s:
         dry = purge(s, short, now=NOW, dry_run=True)
-    assert (dry.events_deleted, dry.feedback_deleted, dry.texts_blanked) == (5, 1, 2)
+    # Deleted: e2 (with f2, newer feedback about it), e5 and f5. Kept for the rollups: e1
+    # (f9 about it is not rolled up yet) and e8. Blanked: e3, e7 and the waiting e1.
+    counts = (dry.events_deleted, dry.feedback_deleted, dry.texts_blanked, dry.events_waiting)
+    assert counts == (4, 1, 3, 2)
     assert _state(short) == before and _purges(short) == []
 
     with write_session(short) as s:
         done = purge(s, short, now=NOW)
-    assert (done.events_deleted, done.feedback_deleted, done.texts_blanked) == (5, 1, 2)
+    assert (done.events_deleted, done.feedback_deleted, done.texts_blanked) == (4, 1, 3)
     assert done.events_before == _at(10, 2) and done.text_before == _at(10, 25)
-    after = _state(short)
-    assert after == {
+    assert _state(short) == {
+        ids["e1"]: None,  # waits for the rollups, its text already blanked
         ids["e3"]: None,  # kept, its text blanked after 7 days
         ids["f3"]: None,
         ids["e4"]: "recent question",
         ids["e6"]: None,
         ids["e7"]: None,
+        ids["e8"]: None,
+        ids["f9"]: None,
     }
+    assert _rollups(short) == rolled  # the purge never touches the rollups
     [audit] = _purges(short)
-    assert audit["events_deleted"] == 5 and audit["texts_blanked"] == 2
-    assert audit["dry_run"] is False
+    assert audit["events_deleted"] == 4 and audit["texts_blanked"] == 3
+    assert audit["events_waiting"] == 2 and audit["dry_run"] is False
 
+    catch_up(short)
+    with write_session(short) as s:
+        then = purge(s, short, now=NOW)
+    assert (then.events_deleted, then.feedback_deleted, then.events_waiting) == (3, 1, 0)
+    after = _state(short)
+    assert sorted(after) == sorted(ids[k] for k in ("e3", "f3", "e4", "e6", "e7"))
     with write_session(short) as s:
         again = purge(s, short, now=NOW)
-    assert (again.events_deleted, again.texts_blanked) == (0, 0)
+    assert (again.events_deleted, again.texts_blanked, again.events_waiting) == (0, 0, 0)
     assert _state(short) == after
 
 
@@ -118,7 +159,9 @@ def test_essor_purge(runner: CliRunner, tmp_path: Path) -> None:
         s.add_all([UsageEvent(kind="question", at=old), UsageEvent(kind="question")])
     dry = runner.invoke(app, ["purge", "--dry-run", "--json"])
     assert dry.exit_code == 0, dry.output
-    assert json.loads(dry.stdout)["events_deleted"] == 1
+    # A dry run changes nothing, not even the rollups: the old event waits for them.
+    assert json.loads(dry.stdout)["events_waiting"] == 1
+    assert json.loads(dry.stdout)["events_deleted"] == 0
     assert len(_state(settings)) == 2
     real = runner.invoke(app, ["purge"])
     assert real.exit_code == 0, real.output

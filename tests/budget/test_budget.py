@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from essor.analytics.models import UsageEvent
+from essor.analytics.rollups import catch_up
 from essor.budget.access import can_see_budget
 from essor.budget.actions import (
     BudgetError,
@@ -227,7 +228,9 @@ def _history(settings: Settings) -> None:
             s.flush()
             return row
 
-        q1 = event("p1", "question", _at(2), prompt_tokens=100, completion_tokens=20)
+        q1 = event(
+            "p1", "question", _at(2), abstained=False, prompt_tokens=100, completion_tokens=20
+        )
         event("p1", "question", _at(3), abstained=True, prompt_tokens=50, completion_tokens=0)
         r1 = event(
             "p1",
@@ -248,7 +251,14 @@ def _history(settings: Settings) -> None:
             prompt_tokens=200,
             completion_tokens=50,
         )
-        event("p2", "question", _at(28, hour=23), prompt_tokens=10, completion_tokens=5)
+        event(
+            "p2",
+            "question",
+            _at(28, hour=23),
+            abstained=False,
+            prompt_tokens=10,
+            completion_tokens=5,
+        )
         event("p3", "question", _at(4), abstained=True, prompt_tokens=40)
         event(
             "p4",
@@ -258,13 +268,14 @@ def _history(settings: Settings) -> None:
             prompt_tokens=60,
             completion_tokens=10,
         )
-        event("p4", "question", _at(30, month=9), prompt_tokens=1000)
-        event("p4", "question", _at(29), prompt_tokens=1000)
-        event("p5", "question", _at(12), prompt_tokens=1000)
+        event("p4", "question", _at(30, month=9), abstained=False, prompt_tokens=1000)
+        event("p4", "question", _at(29), abstained=False, prompt_tokens=1000)
+        event("p5", "question", _at(12), abstained=False, prompt_tokens=1000)
 
 
 def test_measured_pilot_usage_by_hand(settings: Settings) -> None:
     _history(settings)
+    catch_up(settings)  # the measure reads the rollups
     with read_session(settings) as s:
         m = measure_pilot_usage(
             s, start=date(2026, 10, 1), end=date(2026, 10, 28), workflow_minutes={"wf-a": 12}
@@ -281,6 +292,7 @@ def test_measured_pilot_usage_by_hand(settings: Settings) -> None:
 
 def test_budget_report_withholds_small_groups(settings: Settings) -> None:
     _history(settings)
+    catch_up(settings)
     with write_session(settings) as s:
         add_cost_line(s, HOSTING, actor=SYSTEM)
     start, end = date(2026, 10, 1), date(2026, 10, 28)

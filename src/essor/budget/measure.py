@@ -2,27 +2,30 @@
 
 The pilot departments are those whose rollout stage is pilot, rolling_out or adopted (a
 department still "planned" has no measured usage worth projecting). Events count for the
-department the person was in when they happened (``usage_event.department_id``).
+department the person was in when they happened.
 
-``measure_pilot_usage`` reads the raw ``usage_event`` table. It is the stop-gap until the
-analytics rollups answer the same question (see ``essor.analytics.rollups``); the budget page
-calls it once per request, over one period.
+Every figure comes from the analytics rollups (``essor.analytics.rollups``), never from a scan
+of the raw events, so the definitions are the dashboards' own (docs/metrics.md): a value event
+is an answered question or a workflow run; a person is active with at least one value event in
+the period; minutes saved are the person's own figure when their feedback gives one, otherwise
+the workflow's estimate for a run (an answered question without a figure saves nothing).
+Tokens are counted on every question and run, abstentions included: they cost the same.
 
-Definitions (PRODUCT.md): a value event is an answered question (not an abstention) or a
-workflow run; a person is active with at least one value event in the period; minutes saved
-are each run's workflow estimate, replaced by the person's own figure when feedback gives
-one (a question saves only what its feedback says). Tokens are counted on every question and
-run, abstentions included: they cost the same.
+Active people are summed over the pilot departments: someone who moved from one pilot
+department to another during the period counts in both (as each department's depth does).
+Call ``essor.analytics.rollups.catch_up`` first so the rollups include the latest events.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from essor.analytics.models import UsageEvent
+from essor.analytics.metrics import active_people
+from essor.analytics.periods import Period
+from essor.analytics.rollup_models import QUESTIONS, UsageDay
 from essor.budget.projection import MeasuredUsage
 from essor.people.models import Department
 from essor.people.queries import headcount_by_department
@@ -42,13 +45,6 @@ def pilot_departments(session: Session) -> dict[int, str]:
     return {dept_id: code for dept_id, code in rows}
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (
-        datetime.combine(start, time.min, tzinfo=UTC),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
-    )
-
-
 def measure_pilot_usage(
     session: Session,
     *,
@@ -56,70 +52,49 @@ def measure_pilot_usage(
     end: date,
     workflow_minutes: dict[str, int],
 ) -> MeasuredUsage:
-    """Usage of the pilot departments from ``start`` to ``end`` (both included).
-
-    ``workflow_minutes`` maps workflow ids to their estimated minutes saved per run (from the
-    workflow registry); a run of a workflow no longer in the registry saves only what its
-    feedback says.
-    """
-    if end < start:
-        raise ValueError("the period ends before it starts")
+    """Usage of the pilot departments from ``start`` to ``end`` (both included), from the
+    rollups. ``workflow_minutes`` maps workflow ids to their estimated minutes saved per run
+    (the workflow registry); a run of a workflow no longer there saves only its own figure."""
+    period = Period(start, end)  # refuses a period that ends before it starts
     departments = pilot_departments(session)
     counts = headcount_by_department(session, end)
     headcount = sum(counts.get(code, 0) for code in departments.values())
     codes = tuple(departments.values())
     if not departments:
         return MeasuredUsage(start, end, codes, headcount, 0, 0, 0, 0, 0.0)
-    low, high = _bounds(start, end)
-    value = and_(
-        or_(
-            UsageEvent.kind == "workflow_run",
-            and_(UsageEvent.kind == "question", UsageEvent.abstained.isnot(True)),
-        ),
-    )
-    in_scope = and_(
-        UsageEvent.at >= low,
-        UsageEvent.at < high,
-        UsageEvent.department_id.in_(list(departments)),
-    )
-    active, events = session.execute(
-        select(func.count(func.distinct(UsageEvent.person_id)), func.count(UsageEvent.id)).where(
-            in_scope, value, UsageEvent.person_id.isnot(None)
-        )
-    ).one()
-    prompt, completion = session.execute(
-        select(
-            func.coalesce(func.sum(UsageEvent.prompt_tokens), 0),
-            func.coalesce(func.sum(UsageEvent.completion_tokens), 0),
-        ).where(in_scope, UsageEvent.kind.in_(("question", "workflow_run")))
-    ).one()
-    feedback = aliased(UsageEvent)
-    # The latest feedback figure on each value event, if any (feedback ids grow with time).
-    latest = (
-        select(func.max(feedback.id))
-        .where(feedback.about_event_id == UsageEvent.id, feedback.minutes_saved.isnot(None))
-        .correlate(UsageEvent)
-        .scalar_subquery()
-    )
-    minutes = 0.0
+    ids = list(departments)
+    active = sum(active_people(session, period, ids).values())
+    t = UsageDay
     rows = session.execute(
-        select(UsageEvent.kind, UsageEvent.workflow_id, feedback.minutes_saved)
-        .outerjoin(feedback, feedback.id == latest)
-        .where(in_scope, value)
+        select(
+            t.workflow_key,
+            func.sum(t.questions),
+            func.sum(t.runs),
+            func.sum(t.runs_estimated),
+            func.sum(t.own_minutes),
+            func.sum(t.prompt_tokens),
+            func.sum(t.completion_tokens),
+        )
+        .where(t.day.between(period.first, period.last), t.department_id.in_(ids))
+        .group_by(t.workflow_key)
     )
-    for kind, workflow_id, own in rows:
-        if own is not None:
-            minutes += own
-        elif kind == "workflow_run" and workflow_id is not None:
-            minutes += workflow_minutes.get(workflow_id, 0)
+    events = prompt = completion = 0
+    minutes = 0.0
+    for key, questions, runs, estimated, own, p_tokens, c_tokens in rows:
+        events += int(questions or 0) + int(runs or 0)
+        prompt += int(p_tokens or 0)
+        completion += int(c_tokens or 0)
+        minutes += int(own or 0)
+        if key != QUESTIONS:
+            minutes += int(estimated or 0) * workflow_minutes.get(str(key), 0)
     return MeasuredUsage(
         start=start,
         end=end,
         departments=codes,
         headcount=headcount,
-        active_people=int(active),
-        value_events=int(events),
-        prompt_tokens=int(prompt or 0),
-        completion_tokens=int(completion or 0),
+        active_people=active,
+        value_events=events,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
         minutes_saved=minutes,
     )

@@ -214,7 +214,9 @@ def budget_report(
     """Cost lines by budget, usage measured in the pilot departments over ``start``..``end``
     (default: the last 28 days), and its projection to everyone employed on ``end``.
 
-    Access is the caller's to check (``essor.budget.access.can_see_budget``).
+    Access is the caller's to check (``essor.budget.access.can_see_budget``). The measured
+    usage reads the analytics rollups: call ``essor.analytics.rollups.catch_up(settings)``
+    before opening the session so they include the latest events.
     """
     if start is None or end is None:
         start, end = default_period(end)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from essor.analytics.rollups import catch_up
 from essor.budget.projection import Scenario
 from essor.budget.queries import (
     DEFAULT_HOURLY_VALUE,
@@ -61,6 +62,7 @@ def budget_cmd(
     if last < first:
         raise fail("--to is before --from")
     settings = ready_settings()
+    catch_up(settings)  # the measured usage reads the rollups
     with read_session(settings) as session:
         report = budget_report(
             session,

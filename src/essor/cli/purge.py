@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from essor.analytics.purge import purge
+from essor.analytics.rollups import catch_up
 from essor.cli.common import console, print_json, ready_settings
 from essor.db import read_session, write_session
 
@@ -26,6 +27,8 @@ def purge_cmd(
         with read_session(settings) as session:
             result = purge(session, settings, now=now, dry_run=True)
     else:
+        # The purge keeps events the rollups have not applied yet: apply them first.
+        catch_up(settings)
         with write_session(settings) as session:
             result = purge(session, settings, now=now)
     if as_json:
@@ -38,6 +41,11 @@ def purge_cmd(
         f"{result.events_before:%Y-%m-%d %H:%M} UTC "
         f"({result.feedback_deleted} of them newer feedback about older answers); "
         f"{blank} the question text of {result.texts_blanked} events from before "
-        f"{result.text_before:%Y-%m-%d %H:%M} UTC",
+        f"{result.text_before:%Y-%m-%d %H:%M} UTC"
+        + (
+            f"; {result.events_waiting} old events wait for the rollups (essor rollup)"
+            if result.events_waiting
+            else ""
+        ),
         highlight=False,
     )

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
+from essor.analytics.rollups import catch_up
 from essor.budget.access import can_manage_budget, can_see_budget
 from essor.budget.actions import (
     BudgetError,
@@ -155,6 +156,7 @@ def _page(
     except InputError as exc:
         params = _params_defaults()
         error, status_code = str(exc), 422
+    catch_up(settings)  # the measured usage reads the rollups; cheap when they are current
     with read_session(settings) as session:
         report = budget_report(session, settings, **params)
     lang = page_language(request)
