@@ -9,16 +9,20 @@ import re
 from datetime import date
 
 import pypdf
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from essor.db import read_session, write_session
+from essor.demo.people import seed_people
+from essor.demo.pilot import seed_pilot
+from essor.demo.rollout import seed_rollout
 from essor.governance.access import SYSTEM, Reader, identity_for
 from essor.governance.actions import grant_role
 from essor.people.models import Department, Person
 from essor.reports.playbook import build_playbook, md, render_html, render_markdown, render_pdf
 from essor.rollout.actions import advance_stage, set_item
-from essor.rollout.cohorts import enrol
+from essor.rollout.cohorts import cohort, enrol
 from essor.rollout.journal import add_entry
+from essor.rollout.pilot_models import CohortMember
 from essor.settings import Settings
 
 HOSTILE = '<script>alert(1)</script> [click](javascript:alert(1)) <img src=x onerror="alert(2)">'
@@ -156,3 +160,27 @@ def test_playbook_in_french(settings: Settings) -> None:
         ).split()
     )
     assert "Notes d'accueil" in flat and "Champions" in flat
+
+
+def test_demo_pilot_is_seeded_once_and_makes_a_meaningful_playbook(settings: Settings) -> None:
+    with write_session(settings) as session:
+        seed_people(session)
+    with write_session(settings) as session:
+        seed_rollout(session, settings)
+        assert seed_pilot(session, settings) is True
+    with write_session(settings) as session:
+        assert seed_pilot(session, settings) is False  # seeded once
+    with read_session(settings) as session:
+        hr = session.scalars(select(Department).where(Department.code == "HR")).one()
+        state = cohort(session, hr, settings)
+        pb = build_playbook(session, hr, settings, language="fr")
+        members = session.scalar(select(func.count()).select_from(CohortMember))
+    assert members == 20 and state.counts == {"enthusiast": 7, "neutral": 8, "sceptic": 5}
+    assert not state.flagged
+    assert len(pb.onboarding) == 2 and len(pb.training) == 2 and len(pb.resources) == 2
+    assert len(pb.resolved_problems) == 1 and len(pb.open_problems) == 1
+    assert pb.resolved_problems[0].resolutions[0].title.startswith("Ancienne politique")
+    assert pb.champions and pb.stage == "pilot"
+    # Entries are spread over the pilot, oldest first.
+    days = [e.written for e in (*pb.onboarding, *pb.training)]
+    assert days[0] < days[-1]
