@@ -18,7 +18,14 @@ from essor.demo.rollout import seed_rollout
 from essor.governance.access import SYSTEM, Reader, identity_for
 from essor.governance.actions import grant_role
 from essor.people.models import Department, Person
-from essor.reports.playbook import build_playbook, md, render_html, render_markdown, render_pdf
+from essor.reports.playbook import (
+    Playbook,
+    build_playbook,
+    md,
+    render_html,
+    render_markdown,
+    render_pdf,
+)
 from essor.rollout.actions import advance_stage, set_item
 from essor.rollout.cohorts import cohort, enrol
 from essor.rollout.journal import add_entry
@@ -81,7 +88,7 @@ def _seed(settings: Settings) -> None:
         add_entry(session, "HR", "resource_wished", HOSTILE, HOSTILE, actor=hugo)
 
 
-def _playbook(settings: Settings, language: str = "en"):  # type: ignore[no-untyped-def]
+def _playbook(settings: Settings, language: str = "en") -> Playbook:
     with read_session(settings) as session:
         hr = session.scalars(select(Department).where(Department.code == "HR")).one()
         return build_playbook(session, hr, settings, language=language, on=date(2026, 11, 24))
