@@ -59,7 +59,7 @@ def save_tip(
     *,
     actor: Reader,
     target: str,
-    text_en: str,
+    text_en: str = "",
     text_fr: str = "",
     tier: str | None = None,
     active: bool = True,
