@@ -3,12 +3,16 @@ training status on the roster, and the feed's rules (who posts, reads, deletes, 
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
-from essor.db import read_session, write_session
+from essor.cli.champions import app as cli_app
+from essor.db import dispose_engines, read_session, write_session
 from essor.governance.access import NOBODY, SYSTEM, Reader, identity_for
 from essor.governance.actions import NotAllowed, grant_role, revoke_role
 from essor.governance.models import AuditEvent
@@ -30,7 +34,7 @@ from essor.rollout.champions import (
     set_hidden,
     stories,
 )
-from essor.settings import Settings
+from essor.settings import Settings, get_settings, reset_settings_cache
 from essor.training.actions import mark_done, save_resource, save_track
 
 TODAY = date.today()
@@ -307,3 +311,44 @@ def test_authors_delete_their_own_and_leads_hide_any(org: Settings) -> None:
             select(AuditEvent.action).where(AuditEvent.action.startswith("champions."))
         ).all()
     assert {"champions.delete", "champions.hide"} <= set(actions)
+
+
+# -- essor champions --------------------------------------------------------------------------
+def test_cli_roster_coverage_and_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESSOR_DATA_DIR", str(tmp_path / "cli-data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    reset_settings_cache()
+    try:
+        runner = CliRunner()
+        assert runner.invoke(cli_app, ["coverage"]).exit_code == 0  # migrates the database
+        settings = get_settings()
+        with write_session(settings) as s:
+            dept = Department(code="PIL", name="Pilot")
+            s.add(dept)
+            s.flush()
+            s.add(Person(email="pia@x.example", name="Pia", department_id=dept.id))
+        with write_session(settings) as s:
+            advance_stage(s, "PIL", actor=SYSTEM, reason="pilot agreed", settings=settings)
+        flagged = json.loads(runner.invoke(cli_app, ["coverage", "--json"]).stdout)
+        assert flagged["departments"][0]["flagged"] is True
+        assert "NO CHAMPION" in runner.invoke(cli_app, ["coverage"]).stdout
+        grant(settings, "pia@x.example", "PIL")
+        covered_now = json.loads(runner.invoke(cli_app, ["coverage", "--json"]).stdout)
+        assert covered_now["departments"][0] == {
+            "code": "PIL",
+            "stage": "pilot",
+            "wave": None,
+            "wave_start": None,
+            "champions": 1,
+            "near_rollout": "pilot",
+            "flagged": False,
+        }
+        roster_json = json.loads(runner.invoke(cli_app, ["roster", "--json"]).stdout)
+        assert [c["email"] for c in roster_json["champions"]] == ["pia@x.example"]
+        assert "pia@x.example" in runner.invoke(cli_app, ["roster"]).stdout
+        training = json.loads(runner.invoke(cli_app, ["training", "--json"]).stdout)
+        assert training["departments"][0]["champions"] == 1
+        assert runner.invoke(cli_app, ["training"]).exit_code == 0
+    finally:
+        dispose_engines()
+        reset_settings_cache()

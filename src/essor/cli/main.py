@@ -12,6 +12,7 @@ from essor import __version__
 from essor.cli import (
     admin,
     budget,
+    champions,
     embed,
     evaluate,
     governance,
@@ -75,3 +76,4 @@ app.add_typer(people.app, name="people")
 app.add_typer(admin.app, name="admin")
 app.add_typer(workflow.app, name="workflow")
 app.add_typer(rollout.app, name="rollout")
+app.add_typer(champions.app, name="champions")
