@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,6 +33,7 @@ from essor.analytics.models import UsageEvent
 from essor.db import write_session
 from essor.people.models import Department, Person
 from essor.people.queries import employed_on
+from essor.rollout.models import DepartmentRollout
 from essor.settings import Settings
 from essor.workflows.registry import load_registry
 
@@ -154,7 +155,7 @@ def simulate_directory(
         insert(Department),
         [{"code": c, "name": n} for c, n in codes if c not in existing],
     )
-    ids = dict(session.execute(select(Department.code, Department.id)).tuples().all())
+    ids = {c: i for c, i in session.execute(select(Department.code, Department.id))}
     weights = [rng.uniform(0.3, 2.0) for _ in codes]
     taken = set(session.scalars(select(Person.email).where(Person.email.like(f"%@{EMAIL_DOMAIN}"))))
     attitudes = [a for a, _ in ATTITUDE_SHARES]
@@ -240,7 +241,11 @@ def directory_people(
 
 # -- usage ---------------------------------------------------------------------------------
 def _curves(
-    departments: Sequence[str], days: int, rng: random.Random, workflows: dict[str, list[str]]
+    departments: Sequence[str],
+    days: int,
+    rng: random.Random,
+    workflows: dict[str, list[str]],
+    launches: Mapping[str, tuple[float, float]],
 ) -> dict[str, _Curve]:
     out = {}
     general = workflows.get("all", [])
@@ -251,9 +256,13 @@ def _curves(
         if not own and every:
             own = rng.sample(every, k=min(len(every), rng.randint(1, 2)))
         kind = i % 4
+        launch = int(days * rng.uniform(0.0, 0.5)) if kind else 0
+        ceiling = rng.uniform(0.35, 0.95)
+        if code in launches:
+            launch, ceiling = int(days * launches[code][0]), launches[code][1]
         out[code] = _Curve(
-            launch=int(days * rng.uniform(0.0, 0.5)) if kind else 0,
-            ceiling=rng.uniform(0.35, 0.95),
+            launch=launch,
+            ceiling=ceiling,
             speed=rng.uniform(7, 35),
             # Every fourth department fades after its peak, so dashboards show a decline.
             decline_from=int(days * rng.uniform(0.55, 0.75)) if kind == 3 else None,
@@ -443,12 +452,15 @@ def simulate_usage(
     seed: int = 1,
     end: date | None = None,
     intensity: float = 1.0,
+    launches: Mapping[str, tuple[float, float]] | None = None,
     commit_every: int | None = None,
     progress: Progress | None = None,
 ) -> UsageSummary:
     """Usage events for ``days`` days ending ``end`` (default today) for ``people`` (default:
     everyone with a department employed in those days), written in the caller's session.
 
+    ``launches``: department code -> (day its usage starts, as a share of ``days``; share of
+    its people who end up using it), instead of drawn from the seed.
     ``commit_every``: commit after that many events (a big simulation in several
     transactions); ``progress(day_index, events_so_far)`` after each day.
     """
@@ -467,6 +479,7 @@ def simulate_usage(
         days,
         rng,
         _workflows_by_department(settings),
+        launches or {},
     )
     plans = _plans(people, first, days, curves, seed)
     total = questions = runs = feedback = uncommitted = 0
@@ -556,3 +569,42 @@ def simulate_organisation(
             )
         )
     return SimulationSummary(departments, int(employed or 0), usage)
+
+
+# -- the demo ------------------------------------------------------------------------------
+DEMO_DAYS = 120
+DEMO_SEED = 2026
+# A department's rollout stage -> (when its usage starts, share of its people who use it):
+# the demo's dashboards then agree with its cockpit.
+STAGE_CURVES = {
+    "adopted": (0.0, 0.9),
+    "rolling_out": (0.2, 0.75),
+    "pilot": (0.55, 0.5),
+    "planned": (0.8, 0.12),
+}
+
+
+def seed_demo_usage(
+    session: Session,
+    settings: Settings,
+    *,
+    days: int = DEMO_DAYS,
+    seed: int = DEMO_SEED,
+    end: date | None = None,
+) -> UsageSummary | None:
+    """Months of simulated usage for the demo's own people (once: None when the database
+    already has simulated usage), following each department's rollout stage."""
+    if has_simulated_usage(session):
+        return None
+    stages = dict(
+        session.execute(
+            select(Department.code, DepartmentRollout.stage).outerjoin(
+                DepartmentRollout, DepartmentRollout.department_id == Department.id
+            )
+        ).all()
+    )
+    launches = {
+        code: STAGE_CURVES.get(stage or "planned", STAGE_CURVES["planned"])
+        for code, stage in stages.items()
+    }
+    return simulate_usage(session, settings, days=days, seed=seed, end=end, launches=launches)
