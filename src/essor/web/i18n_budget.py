@@ -175,9 +175,11 @@ BUDGET_STRINGS: dict[str, dict[str, str]] = {
         "then deleted with the feedback about them.",
         "privacy.retention.text": "Question text, when kept: {days} days "
         "(ESSOR_QUESTION_TEXT_RETENTION_DAYS), then blanked.",
-        "privacy.retention.rollups": "Dashboards read rollups: aggregate counts per day, "
-        "department and workflow, without question text and without any person's own row. They "
-        "keep the history after the raw events are purged.",
+        "privacy.retention.rollups": "Dashboards read rollups, kept in their own tables: "
+        "counts per day, department and workflow, and, so that distinct people can be counted, "
+        "the days each person was active (person, day, number of answers and runs). They hold "
+        "no question text and no page shows a person's own rows. The purge leaves them as they "
+        "are, so the adoption history outlives the raw events.",
         "privacy.retention.purge": "The purge runs with the essor purge command, which the "
         "operator schedules daily; each run is written to the audit log with its counts.",
         "privacy.retention.sessions": "Web sign-ins: {days} days (ESSOR_SESSION_DAYS), then the "
@@ -393,9 +395,12 @@ BUDGET_STRINGS: dict[str, dict[str, str]] = {
         "(ESSOR_EVENT_RETENTION_DAYS), puis supprimés avec les retours qui les concernent.",
         "privacy.retention.text": "Texte des questions, s'il est conservé : {days} jours "
         "(ESSOR_QUESTION_TEXT_RETENTION_DAYS), puis effacé.",
-        "privacy.retention.rollups": "Les tableaux de bord lisent des agrégats : des comptages "
-        "par jour, service et workflow, sans texte de question et sans ligne par personne. Ils "
-        "gardent l'historique après la purge des événements bruts.",
+        "privacy.retention.rollups": "Les tableaux de bord lisent des agrégats, dans leurs "
+        "propres tables : des comptages par jour, service et workflow et, pour compter les "
+        "personnes distinctes, les jours où chaque personne a été active (personne, jour, "
+        "nombre de réponses et d'exécutions). Ils ne contiennent aucun texte de question et "
+        "aucune page n'affiche les lignes d'une personne. La purge ne les modifie pas : "
+        "l'historique de l'adoption survit aux événements bruts.",
         "privacy.retention.purge": "La purge s'exécute avec la commande essor purge, que "
         "l'exploitant programme chaque jour ; chaque exécution est inscrite au journal d'audit "
         "avec ses comptages.",
