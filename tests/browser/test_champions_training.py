@@ -70,5 +70,12 @@ def test_a_champion_story_reaches_every_member(
         expect(member.locator(".tip", has_text="Ask a full question")).to_have_count(0)
         member.reload()
         expect(member.locator(".tip", has_text="Ask a full question")).to_have_count(0)
+
+        # The member's training: the quick start first, then the library; one step done.
+        member.goto("/training")
+        expect(member.get_by_role("heading", name="Quick start")).to_be_visible()
+        member.get_by_role("button", name="Mark as done").first.click()
+        expect(member.get_by_text("1 of 3 done")).to_be_visible()
+        shot(member, "training")
     finally:
         context.close()
