@@ -20,6 +20,7 @@ from essor.budget.actions import (
     delete_cost_line,
     update_cost_line,
 )
+from essor.budget.demo import seed_budget
 from essor.budget.measure import measure_pilot_usage
 from essor.budget.models import Budget, CostLine
 from essor.budget.queries import budget_report, cost_lines
@@ -307,3 +308,18 @@ def test_budget_report_withholds_small_groups(settings: Settings) -> None:
     assert shown.projection.inputs.full_headcount == 8
     assert shown.projection.per_seat.components["seats"] == 80
     assert shown.as_dict()["currency"] == "EUR"
+
+
+def test_demo_lines_are_seeded_once(settings: Settings) -> None:
+    with write_session(settings) as s:
+        s.add(Department(code="HR", name="HR"))
+    with write_session(settings) as s:
+        assert seed_budget(s) == 5
+    with write_session(settings) as s:
+        assert seed_budget(s) == 0  # never on top of existing lines
+    with read_session(settings) as s:
+        lines = cost_lines(s)
+    assert len(lines) == 5
+    support = next(ln for ln in lines if ln.category == "support_hours")
+    assert support.hours_per_week == 10  # no support model: the default
+    assert next(ln for ln in lines if ln.category == "training").department == "HR"
