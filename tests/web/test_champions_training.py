@@ -23,6 +23,7 @@ from tests.web.conftest import Account, Browser, add_person, browser_client, ope
 CHAMPION = Account("champ.web@test.example", "champion-password-1234", "Chloé Champion")
 OTHER_CHAMPION = Account("champ2.web@test.example", "champion-password-5678", "Omar Other")
 DEPT_ADMIN = Account("deptadmin.web@test.example", "deptadmin-password-12", "Dora Deptadmin")
+EXECUTIVE = Account("exec.web@test.example", "executive-password-12", "Eve Executive")
 SCRIPT = "<script>alert(1)</script>"
 
 
@@ -31,14 +32,17 @@ def people(base_url: str, web_settings: Settings) -> dict[str, Browser]:
     add_person(web_settings, CHAMPION, "TST-CH")
     add_person(web_settings, OTHER_CHAMPION, "TST-CH")
     add_person(web_settings, DEPT_ADMIN, "TST-DA")
+    add_person(web_settings, EXECUTIVE, "TST-DA")
     with write_session(web_settings) as s:
         grant_role(s, CHAMPION.email, "champion", actor=SYSTEM, department="TST-CH")
         grant_role(s, OTHER_CHAMPION.email, "champion", actor=SYSTEM, department="TST-CH")
         grant_role(s, DEPT_ADMIN.email, "department_admin", actor=SYSTEM, department="TST-DA")
+        grant_role(s, EXECUTIVE.email, "executive_viewer", actor=SYSTEM)
     return {
         "champion": open_session(base_url, CHAMPION),
         "other": open_session(base_url, OTHER_CHAMPION),
         "dept_admin": open_session(base_url, DEPT_ADMIN),
+        "executive": open_session(base_url, EXECUTIVE),
     }
 
 
@@ -236,7 +240,35 @@ def test_a_department_admin_reads_the_feed_but_neither_posts_nor_manages_tracks(
     assert 'data-department="TST-DA"' in cockpit.text
     assert 'data-department="IT"' not in cockpit.text
     assert "Tracks and resources" not in cockpit.text
+    assert 'action="/cockpit/training/tier"' in cockpit.text  # their own people's tiers
+    own = dept_admin.post(
+        "/cockpit/training/tier",
+        data={"email": EXECUTIVE.email, "tier": "everyone"},
+        follow_redirects=False,
+    )
+    assert own.status_code == 303
+    other = dept_admin.post(
+        "/cockpit/training/tier", data={"email": CHAMPION.email, "tier": "everyone"}
+    )
+    assert other.status_code == 403
     assert dept_admin.get("/cockpit/tips").status_code == 403
+
+
+def test_an_executive_viewer_sees_training_coverage_and_changes_nothing(
+    base_url: str, people: dict[str, Browser]
+) -> None:
+    with browser_client(base_url, people["executive"]) as c:
+        page = c.get("/cockpit/training")
+        assert page.status_code == 200
+        assert 'data-department="IT"' in page.text and 'data-department="TST-DA"' in page.text
+        assert 'action="/cockpit/training/tier"' not in page.text
+        assert "Tracks and resources" not in page.text
+        refused = c.post(
+            "/cockpit/training/tier", data={"email": DEPT_ADMIN.email, "tier": "power"}
+        )
+        assert refused.status_code == 403
+        assert c.get("/champions").status_code == 403  # the feed is not for executives
+        assert c.get("/stories").status_code == 200
 
 
 def test_a_member_cannot_open_the_training_cockpit(member_client: httpx.Client) -> None:

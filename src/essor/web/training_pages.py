@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from essor.db import read_session, write_session
+from essor.governance.access import can_manage_rollout
 from essor.governance.actions import NotAllowed
 from essor.people.models import TRAINING_TIERS, Department
 from essor.rollout.champions import can_read_feed
@@ -135,8 +136,9 @@ def _cockpit(request: Request, *, error: str | None = None) -> Response:
         "tiers": TRAINING_TIERS,
         "kinds": RESOURCE_KINDS,
         "error": error,
-        # A department admin sets the tiers of their own department's people.
-        "can_set_tiers": manager or bool(visible),
+        # A department admin sets the tiers of their own department's people; an executive
+        # viewer sees coverage but changes nothing.
+        "can_set_tiers": manager or any(can_manage_rollout(reader, d) for d in visible),
     }
     return render(request, "training_cockpit.html", context, status_code=422 if error else 200)
 
