@@ -425,3 +425,38 @@ def test_bad_tips_are_refused(client: httpx.Client) -> None:
     assert bad.status_code == 422
     empty = client.post("/cockpit/tips", data={"target": "ask", "text_en": " "})
     assert empty.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("path", "french"),
+    [
+        ("/champions", "Réseau des champions"),
+        ("/stories", "Réussites"),
+        ("/training", "Bibliothèque en libre-service"),
+        ("/cockpit/training", "Couverture de la formation"),
+        ("/cockpit/tips", "Astuces en contexte"),
+    ],
+)
+def test_pages_in_french(client: httpx.Client, path: str, french: str) -> None:
+    page = client.get(f"{path}?lang=fr")
+    assert page.status_code == 200
+    assert french in page.text
+    assert '<html lang="fr">' in page.text
+
+
+def test_tips_on_the_workflow_library_and_a_workflow_page(
+    client: httpx.Client, web_settings: Settings
+) -> None:
+    library = client.get("/workflows")
+    assert "Start from an example: it fills the form" in library.text
+    page = client.get("/workflows/customer-service-reply")
+    assert page.status_code == 200
+    assert "the draft cites the reply guidelines it used" in page.text
+    # A tip aimed at one workflow is not shown on another.
+    other = client.get("/workflows/hr-policy-answer")
+    assert "the draft cites the reply guidelines it used" not in other.text
+    with read_session(web_settings) as s:
+        displays = s.scalar(
+            select(Tip.displays).where(Tip.target == "workflow:customer-service-reply")
+        )
+    assert displays and displays >= 1
