@@ -8,8 +8,11 @@ write lock while a search or a model call runs.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -22,6 +25,7 @@ from essor.web.i18n import COOKIE, negotiate
 from essor.web.identity import reader_of, require_identity, settings_of
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 i18n_champions.merge()
 
 
@@ -49,8 +53,12 @@ def tips_for(request: Request, *targets: str) -> list[ShownTip]:
             language=_language(request),
         )
     if shown:
-        with write_session(settings) as session:
-            count_displays(session, [tip.id for tip in shown])
+        try:
+            with write_session(settings) as session:
+                count_displays(session, [tip.id for tip in shown])
+        except OperationalError:
+            # A count lost to a locked database is better than a page that fails for it.
+            log.warning("tip displays not counted: the database is busy", exc_info=True)
     return shown
 
 
