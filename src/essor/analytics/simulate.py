@@ -403,9 +403,11 @@ _EVENT_COLUMNS = (
 )
 
 
-def _insert_events(session: Session, events: list[dict[str, Any]]) -> None:
-    """Insert with explicit ids (feedback points at its event) through the driver's
-    executemany: an order of magnitude faster than ORM objects at millions of rows."""
+def insert_events(session: Session, events: list[dict[str, Any]]) -> None:
+    """Insert usage events (dicts with UsageEvent's columns; a feedback row's ``_about`` is
+    the index, in ``events``, of the event it is about) with explicit ids and the simulated
+    mode, through the driver's executemany: an order of magnitude faster than ORM objects at
+    millions of rows."""
     next_id = (session.scalar(select(func.max(UsageEvent.id))) or 0) + 1
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
@@ -488,7 +490,7 @@ def simulate_usage(
     def flush() -> None:
         nonlocal pending
         if pending:
-            _insert_events(session, pending)
+            insert_events(session, pending)
             pending = []
 
     for index, events in _rows(plans, first, days, rng, estimates, intensity):
@@ -539,9 +541,14 @@ def simulate_organisation(
     seed: int = 1,
     end: date | None = None,
     intensity: float = 1.0,
+    adoption: tuple[float, float] | None = None,
     progress: Progress | None = None,
 ) -> SimulationSummary:
-    """A simulated directory of ``people`` people and ``days`` days of their usage."""
+    """A simulated directory of ``people`` people and ``days`` days of their usage.
+
+    ``adoption``: (when usage starts, as a share of ``days``; share of people who end up
+    using it) for every department, instead of curves drawn from the seed (benchmarks use it
+    to reach a steady volume quickly)."""
     if people < 1:
         raise ValueError("people must be at least 1")
     end = end or date.today()
@@ -552,14 +559,17 @@ def simulate_organisation(
         sim_people = directory_people(
             session, first=first, last=end, seed=seed, email_domain=EMAIL_DOMAIN
         )
+        mine = [p for p in sim_people if p.department_code.startswith(CODE_PREFIX)]
+        launches = {p.department_code: adoption for p in mine} if adoption else None
         usage = simulate_usage(
             session,
             settings,
-            people=[p for p in sim_people if p.department_code.startswith(CODE_PREFIX)],
+            people=mine,
             days=days,
             seed=seed,
             end=end,
             intensity=intensity,
+            launches=launches,
             commit_every=200_000,
             progress=progress,
         )

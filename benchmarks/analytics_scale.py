@@ -1,0 +1,419 @@
+"""Adoption analytics at scale: rollups and metrics over a simulated organisation, beside
+DuckDB computing the same figures straight from the raw events, in the same run.
+
+Steps, in a scratch data directory under benchmarks/out/ (SQLite):
+
+1. ``simulate_organisation``: PEOPLE people and about EVENTS usage events over DAYS days ending
+   yesterday (the intensity is calibrated on a 2,000-person sample first);
+2. the full rollup of every event (``rollups.catch_up`` from an empty cursor);
+3. a new day (today) of NEW_DAY events - questions, runs and feedback, 5 % of it on earlier
+   days' answers - then the catch-up that applies it (target: at most 10 s);
+4. ``organisation_metrics`` for the last 28 days, and for each department (target: at most
+   1 s each), each timed cold (first call) and warm (best of three);
+5. DuckDB: the raw events exported to CSV and loaded into a DuckDB table, then the same
+   figures (active people per department, per-workflow runs and people, 8 weekly actives,
+   minutes saved with the people's own figures, tickets, employees helped) from raw events.
+
+    python benchmarks/analytics_scale.py                       # 100,000 people, 10M events
+    python benchmarks/analytics_scale.py --events 2000000 --days 20   # same density, faster
+    python benchmarks/analytics_scale.py --json
+
+The events per day are what the metric queries' cost follows (a 28-day window scans that
+window's rows), so a smaller run at the same density (EVENTS / DAYS) times the same queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from common import OUT_DIR, machine, peak_rss_mib, print_table
+from essor.analytics.metrics import organisation_metrics
+from essor.analytics.models import UsageEvent
+from essor.analytics.periods import default_period
+from essor.analytics.rollups import catch_up
+from essor.analytics.simulate import insert_events, simulate_organisation
+from essor.db import dispose_engines, read_session, write_session
+from essor.migrate import upgrade
+from essor.people.models import Department, Person
+from essor.settings import Settings
+from essor.workflows.registry import load_registry
+
+SAMPLE = 2_000
+# Every department starts on day one and 95 % of the people who would use it do: the volume
+# then comes from many people each doing a few things a day, as in real use.
+ADOPTION = (0.0, 0.95)
+SEED = 11
+
+
+def _settings(root: Path) -> Settings:
+    s = Settings(data_dir=root, _env_file=None)
+    upgrade(s)
+    return s
+
+
+def calibrate(people: int, events: int, days: int, end: date) -> float:
+    """The intensity that gives about ``events`` events: events per active day grow as
+    1 + 1.4 × intensity (see simulate._rows), measured on a small sample at intensity 1."""
+    root = Path(tempfile.mkdtemp(prefix="calibrate-", dir=OUT_DIR))
+    try:
+        s = _settings(root)
+        sample = simulate_organisation(
+            s, people=SAMPLE, days=days, seed=SEED, end=end, adoption=ADOPTION
+        )
+        per_person = sample.usage.events / SAMPLE
+        wanted = events / people
+        intensity = (wanted / per_person * 2.4 - 1) / 1.4
+        return max(0.1, intensity)
+    finally:
+        dispose_engines()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def new_day(settings: Settings, n: int, day: date) -> int:
+    """``n`` events on ``day``: 68 % questions and runs by random people of the directory,
+    27 % feedback on them, 5 % feedback on answers of earlier days (already rolled up)."""
+    rng = random.Random(SEED)
+    with read_session(settings) as session:
+        people = session.execute(
+            select(Person.id, Person.department_id).where(Person.department_id.is_not(None))
+        ).all()
+        newest = session.scalar(select(func.max(UsageEvent.id))) or 0
+        old = session.execute(
+            select(UsageEvent.id, UsageEvent.person_id, UsageEvent.department_id)
+            .where(UsageEvent.kind != "feedback", UsageEvent.id > newest - 500_000)
+            .limit(n)
+        ).all()
+    workflows = [d.id for d in load_registry(settings).all()]
+    fresh: list[dict[str, Any]] = []
+    late: list[dict[str, Any]] = []
+    at = datetime(day.year, day.month, day.day, 9)
+    while len(fresh) + len(late) < n:
+        if rng.random() < 0.05 and old:
+            about_id, person, dept = rng.choice(old)
+            late.append(
+                {
+                    "at": at,
+                    "person_id": person,
+                    "department_id": dept,
+                    "helpful": rng.random() < 0.8,
+                    "minutes_saved": rng.choice([None, 10]),
+                    "about_event_id": about_id,
+                }
+            )
+            continue
+        person, dept = rng.choice(people)
+        run = rng.random() < 0.55
+        fresh.append(
+            {
+                "at": at + timedelta(seconds=rng.randint(0, 36_000)),
+                "kind": "workflow_run" if run else "question",
+                "person_id": person,
+                "department_id": dept,
+                "workflow_id": rng.choice(workflows) if run else None,
+                "abstained": rng.random() < 0.06,
+                "prompt_tokens": 1500,
+                "completion_tokens": 300,
+            }
+        )
+        if rng.random() < 0.4:
+            fresh.append(
+                {
+                    "at": at + timedelta(hours=10),
+                    "kind": "feedback",
+                    "person_id": person,
+                    "department_id": dept,
+                    "helpful": rng.random() < 0.85,
+                    "minutes_saved": rng.choice([None, None, 5, 20]),
+                    "resolved_without_ticket": rng.choice([None, True]),
+                    "_about": len(fresh) - 1,
+                }
+            )
+    with write_session(settings) as session:
+        insert_events(session, fresh)
+    with write_session(settings) as session:
+        session.add_all(
+            UsageEvent(kind="feedback", mode="simulated", model="simulated", **e) for e in late
+        )
+    return len(fresh) + len(late)
+
+
+def timed(fn: Any, repeat: int = 3) -> tuple[float, float, Any]:
+    """(first call, best of ``repeat`` more, the result)."""
+    t = time.perf_counter()
+    result = fn()
+    cold = time.perf_counter() - t
+    warm = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        warm.append(time.perf_counter() - t)
+    return cold, min(warm), result
+
+
+DUCK_EVENT_COLUMNS = (
+    "id",
+    "at",
+    "kind",
+    "person_id",
+    "department_id",
+    "workflow_id",
+    "abstained",
+    "about_event_id",
+    "helpful",
+    "minutes_saved",
+    "resolved_without_ticket",
+)
+
+
+def duckdb_figures(settings: Settings, workdir: Path, period: Any) -> dict[str, Any]:
+    import duckdb  # dev extra
+
+    db_path = settings.effective_database_url.split("///", 1)[-1]
+    csv_path = workdir / "events.csv"
+    t = time.perf_counter()
+    if shutil.which("sqlite3"):
+        with csv_path.open("w") as fh:
+            import subprocess
+
+            subprocess.run(
+                [
+                    "sqlite3",
+                    "-csv",
+                    db_path,
+                    f"SELECT {', '.join(DUCK_EVENT_COLUMNS)} FROM usage_event",
+                ],
+                stdout=fh,
+                check=True,
+            )
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db_path) as src, csv_path.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerows(
+                src.execute(f"SELECT {', '.join(DUCK_EVENT_COLUMNS)} FROM usage_event")
+            )
+    export = time.perf_counter() - t
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute(
+        "CREATE TABLE ev AS SELECT * FROM read_csv(?, header=false, columns={"
+        "'id':'BIGINT','ts':'TIMESTAMP','kind':'VARCHAR','person_id':'BIGINT',"
+        "'department_id':'BIGINT','workflow_id':'VARCHAR','abstained':'BOOLEAN',"
+        "'about_event_id':'BIGINT','helpful':'BOOLEAN','minutes_saved':'INTEGER',"
+        "'resolved_without_ticket':'BOOLEAN'})",
+        [str(csv_path)],
+    )
+    load = time.perf_counter() - t
+    estimates = {d.id: d.minutes_saved for d in load_registry(settings).all()}
+    con.execute("CREATE TABLE est(workflow_id VARCHAR, estimate INTEGER)")
+    con.executemany("INSERT INTO est VALUES (?, ?)", list(estimates.items()))
+    a, b = period.start, period.end
+    w0 = b - timedelta(days=b.weekday() + 7 * 8)  # 8 complete weeks' first Monday
+
+    def query() -> dict[str, Any]:
+        value = "(kind = 'workflow_run' OR (kind = 'question' AND abstained = false))"
+        out: dict[str, Any] = {}
+        out["active_by_department"] = con.execute(
+            f"SELECT department_id, count(DISTINCT person_id) FROM ev WHERE {value} "
+            "AND ts::DATE BETWEEN ? AND ? GROUP BY ALL",
+            [a, b],
+        ).fetchall()
+        out["active"] = con.execute(
+            f"SELECT count(DISTINCT person_id) FROM ev WHERE {value} AND ts::DATE BETWEEN ? AND ?",
+            [a, b],
+        ).fetchone()
+        out["workflows"] = con.execute(
+            "SELECT workflow_id, count(*), count(DISTINCT person_id) FROM ev "
+            "WHERE kind = 'workflow_run' AND ts::DATE BETWEEN ? AND ? GROUP BY ALL",
+            [a, b],
+        ).fetchall()
+        out["weekly"] = con.execute(
+            f"SELECT department_id, date_trunc('week', ts) w, count(DISTINCT person_id) FROM ev "
+            f"WHERE {value} AND ts::DATE BETWEEN ? AND ? GROUP BY ALL",
+            [w0, w0 + timedelta(days=55)],
+        ).fetchall()
+        out["impact"] = con.execute(
+            f"""WITH fb AS (
+                  SELECT about_event_id AS about,
+                    arg_max(helpful, id) FILTER (WHERE helpful IS NOT NULL) AS fb_helpful,
+                    arg_max(minutes_saved, id) FILTER (WHERE minutes_saved IS NOT NULL) AS own_min,
+                    arg_max(resolved_without_ticket, id)
+                      FILTER (WHERE resolved_without_ticket IS NOT NULL) AS fb_resolved
+                  FROM ev WHERE kind = 'feedback' GROUP BY about_event_id)
+                SELECT sum(coalesce(fb.own_min, CASE WHEN e.kind = 'workflow_run'
+                         THEN est.estimate ELSE 0 END)),
+                       count(*) FILTER (WHERE fb.fb_resolved),
+                       count(DISTINCT e.person_id)
+                         FILTER (WHERE fb.fb_helpful IS DISTINCT FROM false)
+                FROM ev e LEFT JOIN fb ON fb.about = e.id
+                LEFT JOIN est ON est.workflow_id = e.workflow_id
+                WHERE {value.replace("kind", "e.kind").replace("abstained", "e.abstained")}
+                  AND e.ts::DATE BETWEEN ? AND ?""",
+            [a, b],
+        ).fetchone()
+        return out
+
+    cold, warm, result = timed(query)
+    return {
+        "export_csv_s": round(export, 2),
+        "load_s": round(load, 2),
+        "metrics_cold_s": round(cold, 3),
+        "metrics_warm_s": round(warm, 3),
+        "active": result["active"][0],
+        "minutes_saved": result["impact"][0],
+        "tickets_avoided": result["impact"][1],
+        "employees_helped": result["impact"][2],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--days", type=int, default=100)
+    parser.add_argument("--new-day", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--no-duckdb", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="analytics-", dir=OUT_DIR))
+    today = date.today()
+    yesterday = today - timedelta(days=1)
+    figures: dict[str, Any] = {"machine": machine(), "args": vars(args)}
+
+    def say(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        intensity = calibrate(args.people, args.events, args.days, yesterday)
+        say(f"intensity {intensity:.2f}")
+        figures["intensity"] = round(intensity, 3)
+        settings = _settings(root)
+        t = time.perf_counter()
+        sim = simulate_organisation(
+            settings,
+            people=args.people,
+            days=args.days,
+            seed=SEED,
+            end=yesterday,
+            intensity=intensity,
+            adoption=ADOPTION,
+            progress=lambda day, n: say(f"day {day}: {n:,} events") if day % 10 == 0 else None,
+        )
+        figures["simulate"] = {**sim.as_dict(), "seconds": round(time.perf_counter() - t, 1)}
+        say(f"simulated {sim.usage.events:,} events")
+        t = time.perf_counter()
+        full = catch_up(
+            settings,
+            progress=lambda n, cursor: say(f"rolled up {n:,}") if n % 1_000_000 < 50_000 else None,
+        )
+        figures["full_rollup"] = {
+            "events": full.events,
+            "seconds": round(time.perf_counter() - t, 1),
+            "events_per_s": round(full.events / (time.perf_counter() - t)),
+        }
+        say(f"full rollup {figures['full_rollup']}")
+        added = new_day(settings, args.new_day, today)
+        t = time.perf_counter()
+        day = catch_up(settings)
+        figures["catch_up_new_day"] = {
+            "events": day.events,
+            "written": added,
+            "seconds": round(time.perf_counter() - t, 2),
+            "target_s": 10,
+        }
+        say(f"catch-up {figures['catch_up_new_day']}")
+        period = default_period(today)
+        with read_session(settings) as session:
+            cold, warm, org = timed(lambda: organisation_metrics(session, settings, period=period))
+            figures["organisation_metrics"] = {
+                "cold_s": round(cold, 3),
+                "warm_s": round(warm, 3),
+                "target_s": 1,
+                "active": org.active,
+                "headcount": org.headcount,
+                "minutes_saved": org.impact.minutes_saved if org.impact else None,
+                "tickets_avoided": org.impact.tickets_avoided if org.impact else None,
+                "employees_helped": org.impact.employees_helped if org.impact else None,
+            }
+            codes = session.scalars(select(Department.code).order_by(Department.code)).all()
+            colds, warms = [], []
+            for code in codes:
+                c, w, _ = timed(
+                    lambda code=code: organisation_metrics(
+                        session, settings, period=period, department=code
+                    ),
+                    repeat=2,
+                )
+                colds.append(c)
+                warms.append(w)
+            figures["department_metrics"] = {
+                "departments": len(codes),
+                "cold_median_s": round(statistics.median(colds), 3),
+                "cold_max_s": round(max(colds), 3),
+                "warm_max_s": round(max(warms), 3),
+                "target_s": 1,
+            }
+            rows = session.scalar(select(func.count()).select_from(UsageEvent))
+            figures["events_in_database"] = rows
+        say(f"metrics {figures['organisation_metrics']} {figures['department_metrics']}")
+        if not args.no_duckdb:
+            figures["duckdb"] = duck = duckdb_figures(settings, root, period)
+            mine = figures["organisation_metrics"]
+            keys = ("active", "minutes_saved", "tickets_avoided", "employees_helped")
+            duck["same_figures_as_rollups"] = all(duck[k] == mine[k] for k in keys)
+            say(f"duckdb {figures['duckdb']}")
+        figures["database_mib"] = round(sum(p.stat().st_size for p in root.rglob("*.db*")) / 2**20)
+        figures["peak_rss_mib"] = round(peak_rss_mib())
+    finally:
+        dispose_engines()
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    if args.json:
+        print(json.dumps(figures, indent=2, default=str))
+        return
+    print_table(
+        ["step", "figure"],
+        [
+            ["events simulated", figures["simulate"]["events"]],
+            ["simulate (s)", figures["simulate"]["seconds"]],
+            ["full rollup (s)", figures["full_rollup"]["seconds"]],
+            ["catch-up of a new day (s)", figures["catch_up_new_day"]["seconds"]],
+            [
+                "organisation_metrics cold / warm (s)",
+                f"{figures['organisation_metrics']['cold_s']} / "
+                f"{figures['organisation_metrics']['warm_s']}",
+            ],
+            ["department metrics cold max (s)", figures["department_metrics"]["cold_max_s"]],
+            *(
+                [
+                    ["DuckDB load from CSV (s)", figures["duckdb"]["load_s"]],
+                    [
+                        "DuckDB same figures from raw events (s)",
+                        figures["duckdb"]["metrics_cold_s"],
+                    ],
+                ]
+                if "duckdb" in figures
+                else []
+            ),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
