@@ -133,6 +133,24 @@ class Settings(BaseSettings):
     question_text_retention_days: int = Field(
         30, ge=1, description="days stored question text is kept before the purge blanks it"
     )
+    alert_unhelpful_share: float = Field(
+        0.30,
+        ge=0.0,
+        le=1.0,
+        description="share of a workflow's feedback marked unhelpful that raises a dashboard alert",
+    )
+    alert_min_feedback: int = Field(
+        5, ge=1, description="feedback (helpful or not) a workflow needs before that alert"
+    )
+    alert_abstention_share: float = Field(
+        0.30,
+        ge=0.0,
+        le=1.0,
+        description="share of a workflow's runs that abstained that raises a dashboard alert",
+    )
+    alert_min_runs: int = Field(
+        10, ge=1, description="runs a workflow needs in the period before the abstention alert"
+    )
     budget_currency: str = Field(
         "EUR",
         min_length=3,

@@ -30,10 +30,12 @@ from essor.web import (
     budget_pages,
     champions_pages,
     cockpit,
+    dashboards,
     oidc_routes,
     pages,
     pilot_pages,
     privacy_page,
+    reports_pages,
     token_api,
     workflow_admin,
     workflow_api,
@@ -109,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(champions_pages.router)
     app.include_router(budget_pages.router)
     app.include_router(privacy_page.router)
+    app.include_router(dashboards.router)
+    app.include_router(reports_pages.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
