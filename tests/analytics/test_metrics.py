@@ -20,6 +20,7 @@ from essor.analytics.metrics import (
     organisation_metrics,
     sustainability,
     weekly_active_people,
+    workflow_weeks,
 )
 from essor.analytics.periods import Period, complete_weeks, default_period, period_from
 from essor.analytics.rollups import catch_up
@@ -304,3 +305,34 @@ def test_periods() -> None:
     assert period_from(d(1), None, today=d(29)).days == 29
     with pytest.raises(ValueError):
         Period(d(2), d(1))
+
+
+def test_a_workflow_week_by_week(settings: Settings) -> None:
+    org = Org(settings)
+    hr = org.department("HR", 6)
+    monday = WEEKS[6]
+    for p in hr[:5]:
+        org.run(p, monday + timedelta(days=1), "hr-policy-answer")
+    again = org.run(hr[0], monday + timedelta(days=6), "hr-policy-answer", abstained=True)
+    org.feedback(again, monday + timedelta(days=6), helpful=False, minutes_saved=10)
+    for p in hr[:2]:
+        org.run(p, WEEKS[7], "hr-policy-answer")
+    catch_up(settings)
+    with read_session(settings) as session:
+        weeks = workflow_weeks(session, settings, "hr-policy-answer", end=P.end)
+        hr_only = workflow_weeks(
+            session,
+            settings,
+            "hr-policy-answer",
+            end=P.end,
+            weeks=2,
+            department_id=org.departments["HR"],
+        )
+    assert [w.monday for w in weeks] == WEEKS
+    assert all((w.runs, w.people) == (0, 0) for w in weeks[:6])
+    seventh = weeks[6]
+    # Six runs by five people; five at the 6-minute estimate, one with its own 10 minutes.
+    assert (seventh.runs, seventh.people, seventh.abstained, seventh.unhelpful) == (6, 5, 1, 1)
+    assert seventh.minutes_saved == 5 * 6 + 10
+    assert (weeks[7].runs, weeks[7].people, weeks[7].reason) == (None, None, TOO_SMALL)
+    assert [w.as_dict() for w in hr_only] == [w.as_dict() for w in weeks[6:]]

@@ -772,3 +772,93 @@ def workflow_stats(
     return organisation_metrics(
         session, settings, period=period, department=department, with_cohorts=False
     ).workflows
+
+
+# -- one workflow over time ----------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkflowWeek:
+    """One complete ISO week of a workflow; figures are None (``reason``) when 1 to
+    ``min_group_size - 1`` people ran it that week."""
+
+    monday: date
+    runs: int | None
+    people: int | None
+    abstained: int | None
+    helpful: int | None
+    unhelpful: int | None
+    minutes_saved: int | None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "week": self.monday.isoformat(),
+            "runs": self.runs,
+            "people": self.people,
+            "abstained": self.abstained,
+            "helpful": self.helpful,
+            "unhelpful": self.unhelpful,
+            "minutes_saved": self.minutes_saved,
+            "reason": self.reason,
+        }
+
+
+_WORKFLOW_WEEKLY_PEOPLE = text(
+    "SELECT day - ((day - 1) % 7) AS monday, COUNT(*) FROM usage_workflow_person_day "
+    "WHERE workflow_id = :wf AND department_id = :d AND day BETWEEN :a AND :b "
+    "AND COALESCE(prev_day, -1) < day - ((day - 1) % 7) GROUP BY day - ((day - 1) % 7)"
+)
+
+
+def workflow_weeks(
+    session: Session,
+    settings: Settings,
+    workflow_id: str,
+    *,
+    end: date | None = None,
+    weeks: int = TREND_WEEKS,
+    department_id: int = ALL_DEPARTMENTS,
+    registry: Registry | None = None,
+) -> list[WorkflowWeek]:
+    """A workflow's runs, people, feedback and minutes saved per complete ISO week (the last
+    ``weeks`` on or before ``end``, default today), oldest first; ``department_id`` 0 is the
+    whole organisation."""
+    registry = registry or load_registry(settings)
+    definition = registry.get(workflow_id)
+    estimate = definition.minutes_saved if definition else 0
+    mondays = complete_weeks(end or date.today(), weeks)
+    first, last = mondays[0].toordinal(), mondays[-1].toordinal() + 6
+    people = {
+        int(m): int(n)
+        for m, n in session.execute(
+            _WORKFLOW_WEEKLY_PEOPLE, {"wf": workflow_id, "d": department_id, "a": first, "b": last}
+        )
+    }
+    t = UsageDay
+    query = select(
+        t.day,
+        func.sum(t.runs),
+        func.sum(t.runs_abstained),
+        func.sum(t.helpful),
+        func.sum(t.unhelpful),
+        func.sum(t.own_minutes),
+        func.sum(t.runs_estimated),
+    ).where(t.workflow_key == workflow_id, t.day.between(first, last))
+    if department_id != ALL_DEPARTMENTS:
+        query = query.where(t.department_id == department_id)
+    sums: dict[int, list[int]] = {}
+    for day, *values in session.execute(query.group_by(t.day)):
+        week = sums.setdefault(day - (day - 1) % 7, [0] * 6)
+        for i, v in enumerate(values):
+            week[i] += int(v or 0)
+    min_size = min_group_size(settings)
+    out = []
+    for monday in mondays:
+        n = people.get(monday.toordinal(), 0)
+        runs, abstained, helpful, unhelpful, own, estimated = sums.get(monday.toordinal(), [0] * 6)
+        if 0 < n < min_size:
+            out.append(WorkflowWeek(monday, None, None, None, None, None, None, TOO_SMALL))
+            continue
+        out.append(
+            WorkflowWeek(monday, runs, n, abstained, helpful, unhelpful, own + estimated * estimate)
+        )
+    return out
