@@ -352,7 +352,12 @@ def test_training_cockpit_shows_coverage(client: httpx.Client) -> None:
     row = re.search(r'<tr data-department="IT">.*?</tr>', page.text, re.S)
     assert row is not None
     # The demo's two IT champions finished the power track.
-    assert "2/2 (100 %)" in row.group(0)
+    assert "2/2 (100%)" in row.group(0)
+    # Tracks in tier order: the full track, the quick start, then the library.
+    order = [page.text.index(t) for t in ("Champion track", "Quick start", "Self-service library")]
+    assert order == sorted(order)
+    french = client.get("/cockpit/training?lang=fr")
+    assert "2/2 (100\u202f%)" in french.text
     assert "Tracks and resources" in page.text
 
 

@@ -110,10 +110,15 @@ def tracks(
 ) -> list[TrackView]:
     """Tracks (of one tier, or all) with their resources in order, and which ones
     ``person_id`` has done."""
-    query = select(TrainingTrack).order_by(TrainingTrack.tier, TrainingTrack.position)
+    query = select(TrainingTrack)
     if tier is not None:
         query = query.where(TrainingTrack.tier == tier)
-    rows = list(session.scalars(query.order_by(TrainingTrack.id)))
+    # Tiers in their own order (power, occasional, everyone), then each tier's positions.
+    rank = {t: i for i, t in enumerate(TRAINING_TIERS)}
+    rows = sorted(
+        session.scalars(query),
+        key=lambda t: (rank.get(t.tier, len(rank)), t.position, t.id),
+    )
     if not rows:
         return []
     resources: dict[int, list[TrainingResource]] = defaultdict(list)
