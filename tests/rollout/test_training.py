@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from essor.db import read_session, write_session
+from essor.db import get_engine, read_session, write_session
 from essor.governance.access import SYSTEM, Reader, identity_for
 from essor.governance.actions import NotAllowed, grant_role
 from essor.governance.models import AuditEvent
+from essor.models import Base
 from essor.people.models import Department, Person
 from essor.settings import Settings
 from essor.training.actions import (
@@ -281,3 +284,18 @@ def test_tips_by_target_tier_and_dismissal_with_their_counts(org: Settings) -> N
     assert shown(o1) == []
     with read_session(org) as s:
         assert {t.id: t for t in tip_stats(s)}[ids[0]].displays == 3
+
+
+def test_migration_0011_matches_the_models(settings: Settings) -> None:
+    mine = {
+        "champion_post",
+        "training_track",
+        "training_resource",
+        "training_completion",
+        "tip",
+        "tip_dismissal",
+    }
+    assert mine <= set(Base.metadata.tables)
+    with get_engine(settings).connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diffs if mine & set(str(d).replace('"', "'").split("'"))] == []
