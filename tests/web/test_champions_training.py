@@ -15,6 +15,7 @@ from essor.db import read_session, write_session
 from essor.governance.access import SYSTEM
 from essor.governance.actions import grant_role
 from essor.governance.models import AuditEvent
+from essor.people.models import Person
 from essor.rollout.champions import ChampionPost
 from essor.settings import Settings
 from essor.training.models import Tip, TipDismissal, TrainingResource, TrainingTrack
@@ -465,3 +466,24 @@ def test_tips_on_the_workflow_library_and_a_workflow_page(
             select(Tip.displays).where(Tip.target == "workflow:customer-service-reply")
         )
     assert displays and displays >= 1
+
+
+def test_dismissing_a_tip_and_marking_done_need_the_csrf_token(
+    base_url: str, people: dict[str, Browser], web_settings: Settings
+) -> None:
+    with read_session(web_settings) as s:
+        tip_id = s.scalar(select(Tip.id).where(Tip.target == "ask"))
+        resource_id = s.scalar(select(TrainingResource.id).order_by(TrainingResource.id))
+    with browser_client(base_url, people["other"], csrf=False) as c:
+        assert c.post(f"/tips/{tip_id}/dismiss", data={"next": "/"}).status_code == 403
+        assert (
+            c.post(f"/training/resources/{resource_id}/done", data={"done": "1"}).status_code == 403
+        )
+    with read_session(web_settings) as s:
+        dismissed = s.scalar(
+            select(func.count())
+            .select_from(TipDismissal)
+            .join(Person, Person.id == TipDismissal.person_id)
+            .where(TipDismissal.tip_id == tip_id, Person.email == OTHER_CHAMPION.email)
+        )
+    assert dismissed == 0
