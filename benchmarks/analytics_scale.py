@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import shutil
 import statistics
@@ -43,6 +44,7 @@ from common import OUT_DIR, machine, peak_rss_mib, print_table
 from essor.analytics.metrics import organisation_metrics
 from essor.analytics.models import UsageEvent
 from essor.analytics.periods import default_period
+from essor.analytics.rollup_models import UsagePersonDay
 from essor.analytics.rollups import catch_up
 from essor.analytics.simulate import insert_events, simulate_organisation
 from essor.db import dispose_engines, read_session, write_session
@@ -64,14 +66,14 @@ def _settings(root: Path) -> Settings:
     return s
 
 
-def calibrate(people: int, events: int, days: int, end: date) -> float:
+def calibrate(people: int, events: int, days: int, end: date, activity: float) -> float:
     """The intensity that gives about ``events`` events: events per active day grow as
     1 + 1.4 × intensity (see simulate._rows), measured on a small sample at intensity 1."""
     root = Path(tempfile.mkdtemp(prefix="calibrate-", dir=OUT_DIR))
     try:
         s = _settings(root)
         sample = simulate_organisation(
-            s, people=SAMPLE, days=days, seed=SEED, end=end, adoption=ADOPTION
+            s, people=SAMPLE, days=days, seed=SEED, end=end, adoption=ADOPTION, activity=activity
         )
         per_person = sample.usage.events / SAMPLE
         wanted = events / people
@@ -286,6 +288,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--days", type=int, default=100)
     parser.add_argument("--new-day", type=int, default=100_000)
+    parser.add_argument(
+        "--activity",
+        type=float,
+        default=2.2,
+        help="scales each person's chance of an active day (simulate_usage's activity)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--no-duckdb", action="store_true")
     parser.add_argument("--json", action="store_true")
@@ -300,7 +308,7 @@ def main() -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
     try:
-        intensity = calibrate(args.people, args.events, args.days, yesterday)
+        intensity = calibrate(args.people, args.events, args.days, yesterday, args.activity)
         say(f"intensity {intensity:.2f}")
         figures["intensity"] = round(intensity, 3)
         settings = _settings(root)
@@ -312,6 +320,7 @@ def main() -> None:
             seed=SEED,
             end=yesterday,
             intensity=intensity,
+            activity=args.activity,
             adoption=ADOPTION,
             progress=lambda day, n: say(f"day {day}: {n:,} events") if day % 10 == 0 else None,
         )
@@ -323,6 +332,7 @@ def main() -> None:
             progress=lambda n, cursor: say(f"rolled up {n:,}") if n % 1_000_000 < 50_000 else None,
         )
         figures["full_rollup"] = {
+            "load_average": round(os.getloadavg()[0], 2),
             "events": full.events,
             "seconds": round(time.perf_counter() - t, 1),
             "events_per_s": round(full.events / (time.perf_counter() - t)),
@@ -332,6 +342,8 @@ def main() -> None:
         t = time.perf_counter()
         day = catch_up(settings)
         figures["catch_up_new_day"] = {
+            # Other work on the machine slows every figure: the 1-minute load when measured.
+            "load_average": round(os.getloadavg()[0], 2),
             "events": day.events,
             "written": added,
             "seconds": round(time.perf_counter() - t, 2),
@@ -342,6 +354,7 @@ def main() -> None:
         with read_session(settings) as session:
             cold, warm, org = timed(lambda: organisation_metrics(session, settings, period=period))
             figures["organisation_metrics"] = {
+                "load_average": round(os.getloadavg()[0], 2),
                 "cold_s": round(cold, 3),
                 "warm_s": round(warm, 3),
                 "target_s": 1,
@@ -371,6 +384,19 @@ def main() -> None:
             }
             rows = session.scalar(select(func.count()).select_from(UsageEvent))
             figures["events_in_database"] = rows
+            # What the window's queries scan: people's active days in the last 28 days.
+            upd = UsagePersonDay
+            n, value = session.execute(
+                select(func.count(), func.sum(upd.value_events)).where(
+                    upd.department_id == 0, upd.day.between(period.first, period.last)
+                )
+            ).one()
+            figures["window"] = {
+                "active_person_days": n,
+                "daily_active_people_mean": round(n / period.days),
+                "value_events_per_active_day": round((value or 0) / max(1, n), 2),
+                "person_day_rows": session.scalar(select(func.count()).select_from(upd)),
+            }
         say(f"metrics {figures['organisation_metrics']} {figures['department_metrics']}")
         if not args.no_duckdb:
             figures["duckdb"] = duck = duckdb_figures(settings, root, period)

@@ -290,7 +290,12 @@ class _Plan:
 
 
 def _plans(
-    people: Sequence[SimPerson], first: date, days: int, curves: dict[str, _Curve], seed: int
+    people: Sequence[SimPerson],
+    first: date,
+    days: int,
+    curves: dict[str, _Curve],
+    seed: int,
+    activity: float = 1.0,
 ) -> list[_Plan]:
     rng = random.Random(f"plans-{seed}")
     out = []
@@ -303,7 +308,8 @@ def _plans(
             adopt = curve.launch + int(rng.expovariate(1 / (profile.delay_days + curve.speed)))
         if p.start is not None:
             adopt = max(adopt, (p.start - first).days)
-        out.append(_Plan(p, adopt, profile.daily * rng.uniform(0.6, 1.4), curve))
+        daily = min(0.95, profile.daily * rng.uniform(0.6, 1.4) * activity)
+        out.append(_Plan(p, adopt, daily, curve))
     return out
 
 
@@ -454,6 +460,7 @@ def simulate_usage(
     seed: int = 1,
     end: date | None = None,
     intensity: float = 1.0,
+    activity: float = 1.0,
     launches: Mapping[str, tuple[float, float]] | None = None,
     commit_every: int | None = None,
     progress: Progress | None = None,
@@ -461,6 +468,8 @@ def simulate_usage(
     """Usage events for ``days`` days ending ``end`` (default today) for ``people`` (default:
     everyone with a department employed in those days), written in the caller's session.
 
+    ``intensity`` scales the events of an active day, ``activity`` the chance that a person
+    who has started uses it on a given day (at most 95 %).
     ``launches``: department code -> (day its usage starts, as a share of ``days``; share of
     its people who end up using it), instead of drawn from the seed.
     ``commit_every``: commit after that many events (a big simulation in several
@@ -483,7 +492,7 @@ def simulate_usage(
         _workflows_by_department(settings),
         launches or {},
     )
-    plans = _plans(people, first, days, curves, seed)
+    plans = _plans(people, first, days, curves, seed, activity)
     total = questions = runs = feedback = uncommitted = 0
     pending: list[dict[str, Any]] = []
 
@@ -541,6 +550,7 @@ def simulate_organisation(
     seed: int = 1,
     end: date | None = None,
     intensity: float = 1.0,
+    activity: float = 1.0,
     adoption: tuple[float, float] | None = None,
     progress: Progress | None = None,
 ) -> SimulationSummary:
@@ -569,6 +579,7 @@ def simulate_organisation(
             seed=seed,
             end=end,
             intensity=intensity,
+            activity=activity,
             launches=launches,
             commit_every=200_000,
             progress=progress,
