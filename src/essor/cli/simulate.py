@@ -18,6 +18,10 @@ def simulate(
         float,
         typer.Option("--intensity", min=0.1, help="Scales the events of an active day."),
     ] = 1.0,
+    activity: Annotated[
+        float,
+        typer.Option("--activity", min=0.1, help="Scales each person's chance of an active day."),
+    ] = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fill the database with a simulated organisation (departments SIM-…, people
@@ -36,6 +40,7 @@ def simulate(
                 days=days,
                 seed=seed,
                 intensity=intensity,
+                activity=activity,
                 progress=on_progress,
             )
         except ValueError as exc:
