@@ -170,7 +170,7 @@ def test_department_page(site: tuple[str, Settings]) -> None:
     assert figures["diversity"] == _value(m.diversity)
     assert figures["sustainability"] == "growing"
     assert 'data-testid="trend-chart"' in page.text
-    assert "1 champions" in page.text and "GRO 0" in page.text
+    assert "Champions: 1" in page.text and "GRO 0" in page.text
     assert 'data-value="' in page.text and "stage: Pilot" in page.text
     # The department's workflows, with the hand-computed feedback of hr-policy-answer.
     hr = row_text(page.text, "data-workflow", "hr-policy-answer")

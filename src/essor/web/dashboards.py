@@ -31,8 +31,10 @@ from essor.analytics.rollups import catch_up
 from essor.db import read_session
 from essor.governance.access import Reader
 from essor.people.models import Department
+
+# A module import: essor.reports.executive imports essor.web.i18n, whose package imports us.
+from essor.reports import executive
 from essor.reports.charts import Series, line_chart
-from essor.reports.executive import Formatter, depth_chart, weekly_chart
 from essor.rollout.champions import roster
 from essor.rollout.queries import overview, sees_every_department
 from essor.web import i18n_dashboards
@@ -133,7 +135,7 @@ def _common(
     request: Request, m: OrgMetrics, period: Period, error: str | None
 ) -> dict[str, object]:
     settings = settings_of(request)
-    fmt = Formatter(page_language(request), m.min_group_size)
+    fmt = executive.Formatter(page_language(request), m.min_group_size)
     return {
         "m": m,
         "fmt": fmt,
@@ -161,11 +163,11 @@ def organisation_dashboard(request: Request) -> Response:
     m = _metrics(request, period)
     context = _common(request, m, period, error)
     fmt = context["fmt"]
-    assert isinstance(fmt, Formatter)
+    assert isinstance(fmt, executive.Formatter)
     context.update(
-        depth_chart=depth_chart(m, fmt, settings_of(request).breadth_threshold),
-        org_chart=weekly_chart(m, fmt, by_department=False),
-        departments_chart=weekly_chart(m, fmt, by_department=True),
+        depth_chart=executive.depth_chart(m, fmt, settings_of(request).breadth_threshold),
+        org_chart=executive.weekly_chart(m, fmt, by_department=False),
+        departments_chart=executive.weekly_chart(m, fmt, by_department=True),
     )
     return render(request, "dashboard.html", context, status_code=422 if error else 200)
 
@@ -191,7 +193,7 @@ def department_dashboard(request: Request, code: str) -> Response:
         champions = roster(session, on=period.end, department_ids={department.id})
     context = _common(request, m, period, error)
     fmt = context["fmt"]
-    assert isinstance(fmt, Formatter)
+    assert isinstance(fmt, executive.Formatter)
     trend = m.sustainability.weeks
     chart = None
     if trend:
@@ -232,7 +234,7 @@ def workflow_dashboard(request: Request, workflow_id: str) -> Response:
     definition = load_registry(settings).get(workflow_id)
     context = _common(request, m, period, error)
     fmt = context["fmt"]
-    assert isinstance(fmt, Formatter)
+    assert isinstance(fmt, executive.Formatter)
     lang = page_language(request)
     name = (definition.title.fr if lang == "fr" else definition.title.en) if definition else None
     chart = None
