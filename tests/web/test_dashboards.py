@@ -306,3 +306,21 @@ def test_names_are_escaped(site: tuple[str, Settings]) -> None:
             text = c.get(path).text
             assert "<script>alert(1)</script>" not in text, path
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
+
+
+def test_demo_dashboards_match_the_metrics(client: httpx.Client, web_settings: Settings) -> None:
+    """On the demo (months of simulated usage), every dashboard and report answers and the
+    organisation page shows the figures ``essor metrics`` computes."""
+    page = client.get("/dashboards")
+    assert page.status_code == 200, page.text
+    m = metrics(web_settings, default_period())
+    figures = shown(page.text)
+    assert figures["active"] == _value(m.active) and figures["breadth"] == _value(m.breadth)
+    assert figures["sustainability"] == m.sustainability.status
+    for d in m.departments[:3]:
+        assert client.get(f"/dashboards/departments/{d.code}").status_code == 200, d.code
+    for w in m.workflows[:3]:
+        assert client.get(f"/dashboards/workflows/{w.workflow_id}").status_code == 200
+    assert client.get("/reports/executive").status_code == 200
+    pdf = client.get("/reports/executive.pdf?lang=fr")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
