@@ -56,7 +56,11 @@ def test_gathered_report(org: tuple[Settings, ExecutiveReport]) -> None:
         ("GRO", "planned", "pilot")
     ]
     assert [s.title for s in r.stories] == [STORY_TITLE]
-    assert {a.kind for a in r.alerts} == {"department_declining", "workflow_unhelpful"}
+    assert {a.kind for a in r.alerts} == {
+        "department_declining",
+        "workflow_unhelpful",
+        "workflow_abstentions",
+    }
     assert {row.code for row in r.readiness} == {"DEC", "GRO", "INJ", "TINY"}
     # No cost line: nothing per month; 8 + 5 or 6 pilot people are active (GRO only is a
     # pilot department: 8 active of 10), so the projection is shown.

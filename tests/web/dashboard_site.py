@@ -6,7 +6,8 @@ Events are written through the real recording functions (``record_workflow_run``
 - GRO (10 people, pilot since 3 days ago): weekly active people over the last 8 complete
   weeks 4, 5, 5, 6, 6, 7, 8, 8 (growing); each active person runs customer-service-reply once
   that week. In the last complete week 6 GRO people also run hr-policy-answer and 4 of them
-  say it was unhelpful (67 % of 6 feedback: an alert).
+  say it was unhelpful (67 % of 6 feedback: an alert); 5 of them run operations-procedure
+  twice, and 4 of those 10 runs abstain (40 %: an alert).
 - DEC (10 people): 8, 8, 7, 6, 5, 4, 3, 2 (declining: an alert).
 - TINY (3 people, under the group minimum of 5): 2 people run sales-proposal in the last
   complete week; its figures and sales-proposal's are hidden.
@@ -141,15 +142,19 @@ def build(settings: Settings, today: date | None = None) -> Site:
         grant_role(s, "dec9@dash.example", "executive_viewer", actor=SYSTEM)
         grant_role(s, "dec8@dash.example", "department_admin", actor=SYSTEM, department="DEC")
         grant_role(s, "gro0@dash.example", "champion", actor=SYSTEM, department="GRO")
-    for week, (g, d) in zip(site.weeks, zip(GRO_WEEKLY, DEC_WEEKLY, strict=True), strict=True):
+    for week, (growing, declining) in zip(
+        site.weeks, zip(GRO_WEEKLY, DEC_WEEKLY, strict=True), strict=True
+    ):
         wednesday = week + timedelta(days=2)
-        for who in site.people["GRO"][:g]:
+        for who in site.people["GRO"][:growing]:
             _run(settings, who, "customer-service-reply", wednesday, helpful=True)
-        for who in site.people["DEC"][:d]:
+        for who in site.people["DEC"][:declining]:
             _run(settings, who, "customer-service-reply", wednesday)
     last = site.weeks[-1] + timedelta(days=3)
     for i, who in enumerate(site.people["GRO"][:6]):
         _run(settings, who, "hr-policy-answer", last, helpful=i >= 4)
+    for i, who in enumerate(site.people["GRO"][:5] * 2):
+        _run(settings, who, "operations-procedure", last, abstained=i < 4)
     for who in site.people["TINY"][:2]:
         _run(settings, who, "sales-proposal", last)
     return site

@@ -154,6 +154,8 @@ def test_alerts_for_the_declining_department_and_the_unhelpful_workflow(
     # hr-policy-answer: 4 of 6 feedback unhelpful (67 %), over the 30 % threshold with ≥ 5.
     assert "HR policy" in alerts or "hr-policy-answer" in alerts
     assert "67 % of 6 feedback marked unhelpful" in alerts
+    # operations-procedure: 4 of 10 runs abstained (40 %), over 30 % with ≥ 10 runs.
+    assert "Find a procedure: 40 % of 10 runs found no answer" in alerts
     assert "Growth (GRO)" not in alerts
     assert "customer-service-reply" not in alerts and "Customer" not in alerts
 
