@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
@@ -19,11 +20,14 @@ from essor.migrate import upgrade
 from essor.reports.executive import (
     ExecutiveReport,
     Formatter,
+    chart_note,
+    charted_departments,
     csv_table,
     gather,
     render_document,
     render_pdf,
     safe_cell,
+    weekly_chart,
 )
 from essor.settings import Settings
 from tests.web.dashboard_site import STORY_TITLE, build
@@ -122,3 +126,22 @@ def test_formatter_never_shows_hidden_as_zero() -> None:
     assert fmt.pct(0.125) == "12.5 %" and fmt.num(0) == "0"
     assert Formatter("fr", 5).num(1234.5, decimals=1) == "1\u202f234,5"
     assert fmt.slope(-0.031) == "−3.1 %"
+
+
+def test_weekly_chart_draws_at_most_the_8_largest_departments(
+    org: tuple[Settings, ExecutiveReport],
+) -> None:
+    _, r = org
+    gro = r.metrics.department_named("GRO")
+    assert gro is not None
+    many = tuple(replace(gro, code=f"D{i:02}", headcount=10 + i) for i in range(12))
+    m = replace(r.metrics, departments=many)
+    fmt = Formatter("en", 5)
+    assert [d.code for d in charted_departments(m)] == [f"D{i:02}" for i in range(4, 12)]
+    chart = str(weekly_chart(m, fmt, by_department=True))
+    assert chart.count("<polyline") == 8 and ">D03<" not in chart and ">D11<" in chart
+    assert (
+        chart_note(m, fmt)
+        == "The chart draws the 8 largest of 12 departments; the table lists them all."
+    )
+    assert chart_note(r.metrics, fmt) is None

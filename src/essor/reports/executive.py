@@ -26,7 +26,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from essor.analytics.dashboards import Alert, alerts
-from essor.analytics.metrics import NO_HEADCOUNT, OrgMetrics, organisation_metrics
+from essor.analytics.metrics import (
+    NO_HEADCOUNT,
+    DepartmentMetrics,
+    OrgMetrics,
+    organisation_metrics,
+)
 from essor.analytics.periods import Period
 from essor.budget.queries import budget_report
 from essor.governance.access import Reader
@@ -46,6 +51,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 TABLES = ("departments", "workflows", "weekly", "milestones")
 STORY_EXCERPT = 400
 MAX_STORIES = 20
+MAX_CHART_DEPARTMENTS = 8  # the charts' palette has 8 colours
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -123,9 +129,18 @@ def depth_chart(m: OrgMetrics, fmt: Formatter, threshold: float) -> Markup:
     )
 
 
+def charted_departments(m: OrgMetrics) -> list[DepartmentMetrics]:
+    """The departments the weekly chart draws: those with figures, at most the
+    MAX_CHART_DEPARTMENTS largest (more lines than colours cannot be told apart; the table
+    beside the chart lists every department)."""
+    shown = [d for d in m.departments if d.sustainability.weeks]
+    largest = sorted(shown, key=lambda d: (-d.headcount, d.code))[:MAX_CHART_DEPARTMENTS]
+    return sorted(largest, key=lambda d: d.code)
+
+
 def weekly_chart(m: OrgMetrics, fmt: Formatter, *, by_department: bool) -> Markup | None:
     if by_department:
-        rows = [d for d in m.departments if d.sustainability.weeks]
+        rows = charted_departments(m)
         series = [Series(d.code, [w.active for w in d.sustainability.weeks]) for d in rows]
         weeks = rows[0].sustainability.weeks if rows else ()
         title = fmt.t("dash.weekly.departments_chart")
@@ -136,8 +151,18 @@ def weekly_chart(m: OrgMetrics, fmt: Formatter, *, by_department: bool) -> Marku
     if not weeks or not series:
         return None
     labels = [w.monday.strftime("%d/%m") for w in weeks]
+    # Room for the legend's rows (three names a row) under the plot.
+    height = 200 + 16 * ((len(series) + 2) // 3)
     # Safe to mark: charts.py escapes every label and value it draws.
-    return Markup(line_chart(series, labels, title=title))
+    return Markup(line_chart(series, labels, title=title, height=height))
+
+
+def chart_note(m: OrgMetrics, fmt: Formatter) -> str | None:
+    """Says so when the departments' weekly chart leaves departments out."""
+    with_figures = sum(1 for d in m.departments if d.sustainability.weeks)
+    if with_figures <= MAX_CHART_DEPARTMENTS:
+        return None
+    return fmt.t("dash.weekly.largest", n=MAX_CHART_DEPARTMENTS, total=with_figures)
 
 
 # -- the report ----------------------------------------------------------------------------
@@ -282,6 +307,7 @@ def context(report: ExecutiveReport, settings: Settings, lang: str) -> dict[str,
         "depth_chart": depth_chart(report.metrics, fmt, settings.breadth_threshold),
         "org_chart": weekly_chart(report.metrics, fmt, by_department=False),
         "departments_chart": weekly_chart(report.metrics, fmt, by_department=True),
+        "chart_note": chart_note(report.metrics, fmt),
     }
 
 

@@ -168,6 +168,7 @@ def organisation_dashboard(request: Request) -> Response:
         depth_chart=executive.depth_chart(m, fmt, settings_of(request).breadth_threshold),
         org_chart=executive.weekly_chart(m, fmt, by_department=False),
         departments_chart=executive.weekly_chart(m, fmt, by_department=True),
+        chart_note=executive.chart_note(m, fmt),
     )
     return render(request, "dashboard.html", context, status_code=422 if error else 200)
 

@@ -75,6 +75,8 @@ DASHBOARD_STRINGS: dict[str, dict[str, str]] = {
         "dash.weekly.org": "Organisation",
         "dash.weekly.org_chart": "Weekly active people in the organisation",
         "dash.weekly.departments_chart": "Weekly active people by department",
+        "dash.weekly.largest": "The chart draws the {n} largest of {total} departments; the "
+        "table lists them all.",
         "dash.workflows": "Workflows",
         "dash.alerts": "Alerts",
         "dash.alerts.none": "No alert for this period.",
@@ -229,6 +231,8 @@ DASHBOARD_STRINGS: dict[str, dict[str, str]] = {
         "dash.weekly.org": "Organisation",
         "dash.weekly.org_chart": "Personnes actives par semaine dans l'organisation",
         "dash.weekly.departments_chart": "Personnes actives par semaine et par service",
+        "dash.weekly.largest": "Le graphique montre les {n} plus grands des {total} services ; "
+        "le tableau les montre tous.",
         "dash.workflows": "Parcours",
         "dash.alerts": "Alertes",
         "dash.alerts.none": "Aucune alerte sur cette période.",
