@@ -232,11 +232,16 @@ def test_who_sees_what(site: tuple[str, Settings]) -> None:
             "/reports/executive/departments.csv",
         ):
             assert c.get(path).status_code == 403, path
+        assert c.get("/dashboards/departments/NOPE").status_code == 403  # not even a 404
     with signed_in(url, ACCOUNTS["dept_admin"]) as c:
         assert 'href="/dashboards"' in c.get("/").text
         home = c.get("/dashboards", follow_redirects=False)
         assert home.status_code == 303
         assert home.headers["location"] == "/dashboards/departments/DEC"
+        dated = c.get("/dashboards?from=2026-01-01&to=2026-01-28", follow_redirects=False)
+        assert (
+            dated.headers["location"] == "/dashboards/departments/DEC?from=2026-01-01&to=2026-01-28"
+        )
         assert c.get("/dashboards/departments/DEC").status_code == 200
         assert c.get("/dashboards/departments/GRO").status_code == 403
         assert c.get("/dashboards/workflows/hr-policy-answer").status_code == 403

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import NoReturn
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -109,6 +109,16 @@ def refuse(request: Request, object_type: str, object_id: str) -> NoReturn:
     raise HTTPException(403, "you may not see this dashboard")
 
 
+def dashboard_reader(request: Request, object_type: str, object_id: str) -> Reader:
+    """The signed-in reader, refused at once when no dashboard is theirs to see (so a member
+    learns nothing, not even which departments exist)."""
+    require_identity(request)
+    reader = reader_of(request)
+    if not may_see_dashboards(reader):
+        refuse(request, object_type, object_id)
+    return reader
+
+
 def _department(request: Request, code: str) -> Department:
     with read_session(settings_of(request)) as session:
         department = session.scalar(select(Department).where(Department.code == code.strip()[:64]))
@@ -149,16 +159,15 @@ def _common(
 
 @router.get("/dashboards")
 def organisation_dashboard(request: Request) -> Response:
-    require_identity(request)
-    reader = reader_of(request)
+    reader = dashboard_reader(request, "dashboard", "organisation")
     if not sees_every_department(reader):
         own = sorted(admin_departments(reader))
-        if own:
-            with read_session(settings_of(request)) as session:
-                code = session.scalar(select(Department.code).where(Department.id == own[0]))
-            if code is not None:
-                return RedirectResponse(f"/dashboards/departments/{code}", status_code=303)
-        refuse(request, "dashboard", "organisation")
+        with read_session(settings_of(request)) as session:
+            code = session.scalar(select(Department.code).where(Department.id == own[0]))
+        if code is None:
+            refuse(request, "dashboard", "organisation")
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/dashboards/departments/{quote(code)}{query}", status_code=303)
     period, error = checked_period(request)
     m = _metrics(request, period)
     context = _common(request, m, period, error)
@@ -175,8 +184,7 @@ def organisation_dashboard(request: Request) -> Response:
 
 @router.get("/dashboards/departments/{code}")
 def department_dashboard(request: Request, code: str) -> Response:
-    require_identity(request)
-    reader = reader_of(request)
+    reader = dashboard_reader(request, "department", code[:64])
     department = _department(request, code)
     if not (sees_every_department(reader) or department.id in admin_departments(reader)):
         refuse(request, "department", department.code)
@@ -218,8 +226,7 @@ def department_dashboard(request: Request, code: str) -> Response:
 
 @router.get("/dashboards/workflows/{workflow_id}")
 def workflow_dashboard(request: Request, workflow_id: str) -> Response:
-    require_identity(request)
-    reader = reader_of(request)
+    reader = dashboard_reader(request, "workflow", workflow_id[:100])
     settings = settings_of(request)
     wanted = request.query_params.get("department") or None
     department = _department(request, wanted) if wanted else None
