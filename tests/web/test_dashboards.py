@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -331,3 +335,27 @@ def test_demo_dashboards_match_the_metrics(client: httpx.Client, web_settings: S
     assert client.get("/reports/executive").status_code == 200
     pdf = client.get("/reports/executive.pdf?lang=fr")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_pages_show_what_essor_metrics_prints(site: tuple[str, Settings]) -> None:
+    url, settings = site
+    env = {**os.environ, "ESSOR_DATA_DIR": str(settings.data_dir)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "essor.cli", "metrics", "--department", "GRO", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    printed = json.loads(proc.stdout)
+    with signed_in(url, ACCOUNTS["lead"]) as c:
+        figures = shown(c.get("/dashboards/departments/GRO").text)
+    impact = printed["impact"]
+    assert figures["active"] == str(printed["active"]) == "8"
+    assert figures["depth"] == str(printed["depth"])
+    assert figures["diversity"] == str(printed["diversity"])
+    assert figures["tickets_avoided"] == str(impact["tickets_avoided"])
+    assert figures["employees_helped"] == str(impact["employees_helped"])
+    assert float(figures["hours_saved"]) == impact["minutes_saved"] / 60
+    assert figures["sustainability"] == printed["sustainability"]["status"] == "growing"
