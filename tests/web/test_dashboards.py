@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from essor.analytics.metrics import OrgMetrics, organisation_metrics
-from essor.analytics.periods import Period, default_period
+from essor.analytics.periods import Period, complete_weeks, default_period
 from essor.db import read_session
 from essor.governance.models import AuditEvent
 from essor.settings import Settings
@@ -204,6 +204,8 @@ def test_workflow_page(site: tuple[str, Settings]) -> None:
     }
     assert w.minutes_saved == 6 * 6  # six runs at the workflow's 6-minute estimate
     assert 'data-testid="runs-chart"' in page.text and "<svg" in page.text
+    last_week = complete_weeks(date.today(), 1)[0].isoformat()
+    assert "6 6 4 36" in row_text(page.text, "data-week", last_week)
     assert "67 % of 6 feedback marked unhelpful" in unescape(page.text)
 
 
@@ -249,9 +251,13 @@ def test_who_sees_what(site: tuple[str, Settings]) -> None:
         assert c.get("/dashboards/departments/DEC").status_code == 200
         assert c.get("/dashboards/departments/GRO").status_code == 403
         assert c.get("/dashboards/workflows/hr-policy-answer").status_code == 403
-        assert (
-            c.get("/dashboards/workflows/customer-service-reply?department=DEC").status_code == 200
-        )
+        dec = c.get("/dashboards/workflows/customer-service-reply?department=DEC")
+        assert dec.status_code == 200
+        # DEC's last complete week: 2 people ran it, under the minimum of 5, so that week is
+        # hidden while the period's figures (5 or 6 people) are shown.
+        last_week = complete_weeks(date.today(), 1)[0].isoformat()
+        assert "hidden (group under 5 people)" in row_text(dec.text, "data-week", last_week)
+        assert shown(dec.text)["people"] in ("5", "6")
         assert c.get("/dashboards/workflows/hr-policy-answer?department=GRO").status_code == 403
         assert c.get("/reports/executive").status_code == 403
     with signed_in(url, ADMIN) as c:

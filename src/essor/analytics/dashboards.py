@@ -1,20 +1,15 @@
-"""What the dashboards need beyond ``metrics.py``: alerts and a workflow's weekly runs.
+"""What the dashboards need beyond ``metrics.py``: alerts, and how many weeks a chart shows.
 
 Alerts are computed from an ``OrgMetrics`` already read, so they cost no query and agree with
-the figures beside them. Weekly runs read the ``usage_day`` rollup, never the raw events.
+the figures beside them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from essor.analytics.metrics import DECLINING, OrgMetrics
-from essor.analytics.periods import TREND_WEEKS, Period, complete_weeks
-from essor.analytics.rollup_models import UsageDay
+from essor.analytics.periods import TREND_WEEKS, Period
 from essor.settings import Settings
 
 DEPARTMENT_DECLINING = "department_declining"
@@ -74,38 +69,7 @@ def alerts(metrics: OrgMetrics, settings: Settings) -> list[Alert]:
     return out
 
 
-def chart_weeks(period: Period) -> list[date]:
-    """Mondays of the complete ISO weeks a period's weekly chart shows: as many as the period
-    holds, at least the trend's 8 and at most 52, ending with the period's last complete week."""
-    n = min(MAX_CHART_WEEKS, max(TREND_WEEKS, period.days // 7))
-    return complete_weeks(period.end, n)
-
-
-def weekly_runs(
-    session: Session,
-    workflow_id: str,
-    mondays: list[date],
-    department_id: int | None = None,
-) -> list[tuple[date, int]]:
-    """Runs of a workflow per ISO week (``mondays``, oldest first), in the organisation or in
-    one department, summed from the ``usage_day`` rollup."""
-    if not mondays:
-        return []
-    first, last = mondays[0], mondays[-1] + timedelta(days=6)
-    query = (
-        select(UsageDay.day, func.sum(UsageDay.runs))
-        .where(
-            UsageDay.workflow_key == workflow_id,
-            UsageDay.day.between(first.toordinal(), last.toordinal()),
-        )
-        .group_by(UsageDay.day)
-    )
-    if department_id is not None:
-        query = query.where(UsageDay.department_id == department_id)
-    per_week = dict.fromkeys(mondays, 0)
-    for day, runs in session.execute(query):
-        d = date.fromordinal(int(day))
-        monday = d - timedelta(days=d.weekday())
-        if monday in per_week:
-            per_week[monday] += int(runs or 0)
-    return list(per_week.items())
+def chart_week_count(period: Period) -> int:
+    """How many complete ISO weeks a period's weekly chart shows: as many as the period holds,
+    at least the trend's 8 and at most 52, ending with the period's last complete week."""
+    return min(MAX_CHART_WEEKS, max(TREND_WEEKS, period.days // 7))

@@ -24,9 +24,15 @@ from markupsafe import Markup
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
-from essor.analytics.dashboards import DEPARTMENT_DECLINING, alerts, chart_weeks, weekly_runs
-from essor.analytics.metrics import OrgMetrics, UnknownDepartment, organisation_metrics
+from essor.analytics.dashboards import DEPARTMENT_DECLINING, alerts, chart_week_count
+from essor.analytics.metrics import (
+    OrgMetrics,
+    UnknownDepartment,
+    organisation_metrics,
+    workflow_weeks,
+)
 from essor.analytics.periods import Period, default_period
+from essor.analytics.rollup_models import ALL_DEPARTMENTS
 from essor.analytics.rollups import catch_up
 from essor.db import read_session
 from essor.governance.access import Reader
@@ -245,18 +251,23 @@ def workflow_dashboard(request: Request, workflow_id: str) -> Response:
     assert isinstance(fmt, executive.Formatter)
     lang = page_language(request)
     name = (definition.title.fr if lang == "fr" else definition.title.en) if definition else None
-    chart = None
+    chart, weeks = None, []
     if stats.reason is None:
-        mondays = chart_weeks(period)
         with read_session(settings) as session:
-            weeks = weekly_runs(
-                session, workflow_id, mondays, department.id if department else None
+            weeks = workflow_weeks(
+                session,
+                settings,
+                workflow_id,
+                end=period.end,
+                weeks=chart_week_count(period),
+                department_id=department.id if department else ALL_DEPARTMENTS,
             )
+        # A week run by fewer people than the privacy minimum is a gap, never a zero.
         # Safe to mark: charts.py escapes every label and value it draws.
         chart = Markup(
             line_chart(
-                [Series(name or workflow_id, [n for _, n in weeks])],
-                [w.strftime("%d/%m") for w, _ in weeks],
+                [Series(name or workflow_id, [week.runs for week in weeks])],
+                [week.monday.strftime("%d/%m") for week in weeks],
                 title=fmt.t("dash.wf.weekly_chart"),
             )
         )
@@ -265,6 +276,7 @@ def workflow_dashboard(request: Request, workflow_id: str) -> Response:
         name=name or workflow_id,
         department=department,
         chart=chart,
+        weeks=weeks,
         alert_texts=[
             fmt.alert(a, settings)
             for a in alerts(m, settings)
