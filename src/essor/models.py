@@ -10,6 +10,7 @@ from essor.knowledge.embeddings import store as embedding_models
 from essor.people import models as people_models
 from essor.people.auth import models as auth_models
 from essor.rollout import champions as champion_models
+from essor.rollout import evidence_models as evidence_file_models
 from essor.rollout import models as rollout_models
 from essor.rollout import pilot_models
 from essor.training import models as training_models
@@ -21,6 +22,7 @@ __all__ = [
     "budget_models",
     "champion_models",
     "embedding_models",
+    "evidence_file_models",
     "governance_models",
     "knowledge_models",
     "people_models",

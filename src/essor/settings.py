@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     question_text_retention_days: int = Field(
         30, ge=1, description="days stored question text is kept before the purge blanks it"
     )
+    evidence_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1,
+        description="largest readiness evidence file a checklist item accepts (bytes)",
+    )
     alert_unhelpful_share: float = Field(
         0.30,
         ge=0.0,

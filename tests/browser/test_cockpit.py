@@ -103,3 +103,28 @@ def test_waves_and_support_pages(page: Page, web_settings: Settings) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Pilotage du déploiement")
     expect(page.locator('tr[data-department="IT"]')).to_contain_text("Adopté")
     shot(page, "cockpit-06-overview-fr")
+
+
+def test_upload_an_evidence_file(page: Page, web_settings: Settings) -> None:
+    code = "CKP-EVF"
+    ensure_account(web_settings, LEAD, None, "programme_lead")
+    ensure_account(
+        web_settings, Account("ckp-evf@test.example", "ckp-evf-password-123", "Eli"), code, "member"
+    )
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    sign_in(page, LEAD.email, LEAD.password)
+    page.goto(f"/cockpit/departments/{code}")
+    page.get_by_text("Edit “A budget model that works at full scale”").click()
+    form = page.locator('form[data-file-form="budget_model"]')
+    form.get_by_label("Attach an evidence file").set_input_files(
+        files=[{"name": "budget-plan.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    form.get_by_role("button", name="Upload the file").click()
+    expect(page).to_have_url(re.compile(r"saved=file-budget_model#item-budget_model$"))
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    listed = page.locator('tr[data-item="budget_model"]').get_by_test_id("evidence-files")
+    expect(listed.get_by_role("link", name="budget-plan.pdf")).to_be_visible()
+    expect(listed).to_contain_text(f"{len(pdf)} bytes")
+    expect(listed).to_contain_text(LEAD.email)
+    expect(listed.get_by_role("button", name="Remove budget-plan.pdf")).to_be_visible()
+    shot(page, "cockpit-07-evidence-file")

@@ -11,7 +11,7 @@ characters that would make it markup.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from essor.governance.models import RoleGrant
 from essor.people.models import Department, Person
 from essor.people.queries import employed_on
 from essor.reports.pdf import html_to_pdf
+from essor.rollout.evidence import evidence_files
 from essor.rollout.journal import EntryView, entries
 from essor.rollout.models import DepartmentRollout
 from essor.rollout.readiness import (
@@ -61,6 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "Status",
         "owner": "Owner",
         "evidence": "Evidence",
+        "files": "Files",
         "status.done": "Done",
         "status.open": "Open",
         "status.not_applicable": "Not applicable",
@@ -100,6 +102,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "Statut",
         "owner": "Responsable",
         "evidence": "Preuve",
+        "files": "Fichiers",
         "status.done": "Fait",
         "status.open": "Ouvert",
         "status.not_applicable": "Sans objet",
@@ -201,6 +204,8 @@ class Playbook:
     readiness: Readiness
     workflows: tuple[WorkflowLine, ...]
     champions: tuple[ChampionLine, ...]
+    # Names of each item's evidence files, by item key (the files stay in the cockpit).
+    evidence_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _entry(view: EntryView, by_id: dict[int, EntryView]) -> PlaybookEntry:
@@ -270,6 +275,10 @@ def build_playbook(
         readiness=readiness(items),
         workflows=tuple(workflows),
         champions=tuple(ChampionLine(name, email) for name, email in champions),
+        evidence_files={
+            key: tuple(f.filename for f in files)
+            for key, files in evidence_files(session, department.id).items()
+        },
     )
 
 
@@ -338,6 +347,8 @@ def render_markdown(playbook: Playbook) -> str:
         evidence = " ".join(item.evidence.split())
         if item.evidence_url:
             evidence = f"{evidence} <{item.evidence_url}>".strip()
+        if names := playbook.evidence_files.get(item.key):
+            evidence = f"{evidence} {label(lang, 'files')}{colon}{', '.join(names)}".strip()
         cells = [md(item.title), status, md(item.owner_email or ""), md(evidence)]
         out.append("| " + " | ".join(cells) + " |")
     out += ["", f"## {label(lang, 'workflows')}", ""]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from essor.web import cockpit_forms, cockpit_pages
+from essor.web import cockpit_evidence, cockpit_forms, cockpit_pages
 
 router = APIRouter(include_in_schema=False)
 router.include_router(cockpit_pages.router)
 router.include_router(cockpit_forms.router)
+router.include_router(cockpit_evidence.router)

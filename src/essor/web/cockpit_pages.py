@@ -21,6 +21,7 @@ from essor.db import read_session
 from essor.governance.access import Reader, can_manage_rollout
 from essor.people.models import Department
 from essor.people.queries import find_department
+from essor.rollout.evidence import CONTENT_TYPES, evidence_files
 from essor.rollout.models import ITEM_STATUSES, STAGES, SUPPORT_AREAS
 from essor.rollout.queries import (
     DepartmentOverview,
@@ -193,6 +194,7 @@ def department_page(
         evidence = computed_evidence(session, settings, department, language=lang)
         support = department_support(session, department.code)
         wave_names = [w.name for w in wave_summaries(session)]
+        files = evidence_files(session, department.id)
     row = rows[0]
     titles = {item.key: item.title for item in row.items}
     context: dict[str, Any] = {
@@ -214,6 +216,9 @@ def department_page(
         "open_now": [i.key for i in row.items if i.status == "open"],
         "saved": request.query_params.get("saved", ""),
         "default_keys": DEFAULT_KEYS,
+        "files": files,
+        "file_types": list(CONTENT_TYPES),
+        "file_max_mb": max(1, round(settings.evidence_max_bytes / (1024 * 1024))),
     }
     return render(request, "cockpit_department.html", context, status_code=status_code)
 
