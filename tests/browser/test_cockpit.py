@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from sqlalchemy import select
 
 from essor.db import read_session
@@ -117,7 +117,7 @@ def test_upload_an_evidence_file(page: Page, web_settings: Settings) -> None:
     page.get_by_text("Edit “A budget model that works at full scale”").click()
     form = page.locator('form[data-file-form="budget_model"]')
     form.get_by_label("Attach an evidence file").set_input_files(
-        files=[{"name": "budget-plan.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+        files=FilePayload(name="budget-plan.pdf", mimeType="application/pdf", buffer=pdf)
     )
     form.get_by_role("button", name="Upload the file").click()
     expect(page).to_have_url(re.compile(r"saved=file-budget_model#item-budget_model$"))

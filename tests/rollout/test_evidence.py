@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from essor.governance.actions import NotAllowed, grant_role
 from essor.governance.models import AuditEvent
 from essor.models import Base
 from essor.people.models import Department, Person
-from essor.reports.playbook import build_playbook, render_markdown
+from essor.reports.playbook import build_playbook, render_markdown, render_pdf
 from essor.rollout.actions import add_item
 from essor.rollout.evidence import (
     EvidenceError,
@@ -319,6 +320,9 @@ def test_playbook_names_the_files(settings: Settings) -> None:
         line for line in render_markdown(playbook).splitlines() if "A budget model" in line
     )
     assert "Files: budget\\_v2.pdf, seats.csv" in budget_line
+    pdf = PdfReader(io.BytesIO(render_pdf(playbook)))
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "Files: budget_v2.pdf, seats.csv" in text
 
 
 def test_migration_matches_the_evidence_model(settings: Settings) -> None:
