@@ -27,7 +27,7 @@ __all__ = [
     "knowledge_models",
     "people_models",
     "pilot_models",
-    "rollup_models",
     "rollout_models",
+    "rollup_models",
     "training_models",
 ]
