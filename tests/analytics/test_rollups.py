@@ -35,6 +35,8 @@ from tests.analytics.usage_factory import Org, reference_rollups, stored_rollups
 
 ROLLUP_TABLES = {
     "usage_day",
+    "usage_week",
+    "ix_usage_person_day_unhelped",
     "usage_person_day",
     "usage_workflow_person_day",
     "usage_rollup_state",

@@ -16,6 +16,7 @@ from essor.analytics.rollup_models import (
     NO_DEPARTMENT,
     UsageDay,
     UsagePersonDay,
+    UsageWeek,
     UsageWorkflowPersonDay,
 )
 from essor.db import read_session, write_session
@@ -155,12 +156,16 @@ def reference_rollups(settings: Settings) -> dict[str, set[tuple[Any, ...]]]:
             last[owner] = day
         return out
 
+    weeks: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for d, person, day in people:
+        weeks[(day - (day - 1) % 7, d)].add(person)
     p_prev = prev(list(people))
     w_prev = prev(list(workflows))
     return {
         "usage_day": {(*k, *v) for k, v in days.items()},
         "usage_person_day": {(*k, p_prev[k], *v) for k, v in people.items()},
         "usage_workflow_person_day": {(*k, w_prev[k], r) for k, r in workflows.items()},
+        "usage_week": {(*k, len(v)) for k, v in weeks.items()},
     }
 
 
@@ -194,10 +199,14 @@ def stored_rollups(settings: Settings) -> dict[str, set[tuple[Any, ...]]]:
             select(w.workflow_id, w.department_id, w.person_id, w.day, w.prev_day, w.runs)
         ).all()
         weeks = session.execute(select(p.day, p.week)).all()
+        week_counts = session.execute(
+            select(UsageWeek.week, UsageWeek.department_id, UsageWeek.active)
+        ).all()
     for day, week in weeks:
         assert date.fromordinal(week).weekday() == 0 and 0 <= day - week < 7
     return {
         "usage_day": set(days),
         "usage_person_day": set(people),
         "usage_workflow_person_day": set(workflows),
+        "usage_week": {tuple(w) for w in week_counts},
     }

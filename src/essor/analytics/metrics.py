@@ -28,6 +28,7 @@ from essor.analytics.rollup_models import (
     UsageDay,
     UsagePersonDay,
     UsageRollupState,
+    UsageWeek,
 )
 from essor.people.models import Department
 from essor.people.queries import headcount_by_department
@@ -310,11 +311,6 @@ _WORKFLOW_PEOPLE = text(
     "WHERE workflow_id IN :wfs AND department_id IN :ids AND day BETWEEN :a AND :b "
     "AND COALESCE(prev_day, -1) < :a GROUP BY workflow_id, department_id"
 ).bindparams(_in("wfs"), _in("ids"))
-_WEEKLY = text(
-    "SELECT department_id, week, COUNT(*) FROM usage_person_day "
-    "WHERE department_id IN :ids AND day BETWEEN :a AND :b AND COALESCE(prev_day, -1) < week "
-    "GROUP BY department_id, week"
-).bindparams(_in("ids"))
 
 
 def active_people(
@@ -364,8 +360,12 @@ def weekly_active_people(
     """Active people per complete ISO week (the last ``weeks`` before ``end``), per department
     id, oldest week first."""
     mondays = complete_weeks(end, weeks)
-    first, last = mondays[0].toordinal(), mondays[-1].toordinal() + 6
-    rows = session.execute(_WEEKLY, {"ids": list(department_ids), "a": first, "b": last})
+    rows = session.execute(
+        select(UsageWeek.department_id, UsageWeek.week, UsageWeek.active).where(
+            UsageWeek.department_id.in_(list(department_ids)),
+            UsageWeek.week.between(mondays[0].toordinal(), mondays[-1].toordinal()),
+        )
+    )
     found = {(int(d), int(w)): int(n) for d, w, n in rows}
     return {d: [(m, found.get((d, m.toordinal()), 0)) for m in mondays] for d in department_ids}
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String
+from sqlalchemy import DateTime, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from essor.db import Base
@@ -56,6 +56,15 @@ class UsagePersonDay(Base):
     __tablename__ = "usage_person_day"
     __table_args__ = (
         Index("ix_usage_person_day_window", "department_id", "day", "prev_day", "helped_events"),
+        # Active days none of whose value events helped: few rows, read by "employees helped".
+        Index(
+            "ix_usage_person_day_unhelped",
+            "department_id",
+            "day",
+            "person_id",
+            sqlite_where=text("helped_events = 0"),
+            postgresql_where=text("helped_events = 0"),
+        ),
     )
 
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -66,6 +75,17 @@ class UsagePersonDay(Base):
     value_events: Mapped[int] = mapped_column(Integer, default=0)
     # Value events not marked unhelpful.
     helped_events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageWeek(Base):
+    """Distinct active people per ISO week and department (0: the whole organisation),
+    recomputed from ``usage_person_day`` for the weeks each batch touches."""
+
+    __tablename__ = "usage_week"
+
+    week: Mapped[int] = mapped_column(Integer, primary_key=True)  # the Monday's ordinal
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class UsageWorkflowPersonDay(Base):

@@ -42,6 +42,7 @@ from essor.analytics.rollup_models import (
     UsageDay,
     UsagePersonDay,
     UsageRollupState,
+    UsageWeek,
     UsageWorkflowPersonDay,
 )
 from essor.db import read_session, write_session
@@ -229,16 +230,14 @@ def apply_batch(
         for row in connection.execute(select(*_COLUMNS).where(UsageEvent.id.in_(chunk))):
             if row.kind != "feedback":
                 subjects[row.id] = row
+        # Only the about_event_id index: a condition on kind or id would let the planner pick
+        # an index matching millions of rows. Feedback beyond the cursor is this batch's own
+        # (or a later batch's) and is left out here.
         for row in connection.execute(
-            select(*_COLUMNS)
-            .where(
-                UsageEvent.about_event_id.in_(chunk),
-                UsageEvent.kind == "feedback",
-                UsageEvent.id <= cursor,
-            )
-            .order_by(UsageEvent.id)
+            select(*_COLUMNS).where(UsageEvent.about_event_id.in_(chunk)).order_by(UsageEvent.id)
         ):
-            old_feedback.setdefault(row.about_event_id, []).append(row)
+            if row.id <= cursor and row.kind == "feedback":
+                old_feedback.setdefault(row.about_event_id, []).append(row)
     deltas = _Deltas()
     for subject_id, subject in subjects.items():
         before = _Verdict()
@@ -319,6 +318,44 @@ _RELINK_WORKFLOW = (
 
 def _write(session: Session, deltas: _Deltas, latest_day: int) -> None:
     """Add the deltas; ``latest_day`` is the latest active day rolled up before this batch."""
+    _write_rows(session, deltas, latest_day)
+    new_days = {day for (_d, _p, day), v in deltas.people.items() if v[0] > 0}
+    if not new_days:
+        return
+    # Only the weeks of new active days change: a late day relinks its successor, but the
+    # successor's previous day stays before the successor's own week if it was there before.
+    for week in sorted({week_of(day) for day in new_days}):
+        _recount_week(session, week)
+
+
+_WEEK_DEPARTMENTS = "SELECT DISTINCT department_id FROM usage_day WHERE day BETWEEN ? AND ?"
+_WEEK_COUNT = (
+    "SELECT department_id, COUNT(*) FROM usage_person_day WHERE department_id IN ({ids}) "
+    "AND day BETWEEN ? AND ? AND COALESCE(prev_day, -1) < ? GROUP BY department_id"
+)
+
+
+def _recount_week(session: Session, week: int) -> None:
+    """Distinct active people of one ISO week, per department, from the person-day rows."""
+    connection = session.connection()
+    last = week + 6
+    departments = [ALL_DEPARTMENTS] + [
+        int(d)
+        for (d,) in connection.exec_driver_sql(_sql(session, _WEEK_DEPARTMENTS), (week, last))
+    ]
+    marks = ", ".join("?" for _ in departments)
+    counts = connection.exec_driver_sql(
+        _sql(session, _WEEK_COUNT.format(ids=marks)), (*departments, week, last, week)
+    ).fetchall()
+    session.execute(delete(UsageWeek).where(UsageWeek.week == week))
+    _many(
+        session,
+        "INSERT INTO usage_week (week, department_id, active) VALUES (?, ?, ?)",
+        [(week, int(d), int(n)) for d, n in counts],
+    )
+
+
+def _write_rows(session: Session, deltas: _Deltas, latest_day: int) -> None:
     _many(
         session,
         _UPSERT_DAY,
@@ -397,5 +434,5 @@ def rebuild(
 
 
 def clear(session: Session) -> None:
-    for table in (UsageDay, UsagePersonDay, UsageWorkflowPersonDay, UsageRollupState):
+    for table in (UsageDay, UsagePersonDay, UsageWeek, UsageWorkflowPersonDay, UsageRollupState):
         session.execute(delete(table))

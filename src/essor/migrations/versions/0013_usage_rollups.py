@@ -1,5 +1,5 @@
-"""Usage rollups: daily sums, active people per day (with their previous active day), and the
-cursor of the last usage event applied.
+"""Usage rollups: daily sums, active people per day (with their previous active day) and per
+week, and the cursor of the last usage event applied.
 
 Revision ID: 0013
 Revises: 0010
@@ -58,6 +58,19 @@ def upgrade() -> None:
         "usage_person_day",
         ["department_id", "day", "prev_day", "helped_events"],
     )
+    op.create_index(
+        "ix_usage_person_day_unhelped",
+        "usage_person_day",
+        ["department_id", "day", "person_id"],
+        sqlite_where=sa.text("helped_events = 0"),
+        postgresql_where=sa.text("helped_events = 0"),
+    )
+    op.create_table(
+        "usage_week",
+        sa.Column("week", sa.Integer(), primary_key=True),
+        sa.Column("department_id", sa.Integer(), primary_key=True),
+        _count("active"),
+    )
     op.create_table(
         "usage_workflow_person_day",
         sa.Column("workflow_id", sa.String(100), primary_key=True),
@@ -86,6 +99,8 @@ def downgrade() -> None:
     op.drop_table("usage_rollup_state")
     op.drop_index("ix_usage_workflow_person_day_window", "usage_workflow_person_day")
     op.drop_table("usage_workflow_person_day")
+    op.drop_table("usage_week")
+    op.drop_index("ix_usage_person_day_unhelped", "usage_person_day")
     op.drop_index("ix_usage_person_day_window", "usage_person_day")
     op.drop_table("usage_person_day")
     op.drop_table("usage_day")
