@@ -24,7 +24,8 @@ from essor.analytics.metrics import (
 )
 from essor.analytics.periods import Period, complete_weeks, default_period, period_from
 from essor.analytics.rollups import catch_up
-from essor.db import read_session
+from essor.db import read_session, write_session
+from essor.rollout.pilot_models import CohortMember
 from essor.settings import Settings
 from tests.analytics.usage_factory import Org
 
@@ -336,3 +337,27 @@ def test_a_workflow_week_by_week(settings: Settings) -> None:
     assert seventh.minutes_saved == 5 * 6 + 10
     assert (weeks[7].runs, weeks[7].people, weeks[7].reason) == (None, None, TOO_SMALL)
     assert [w.as_dict() for w in hr_only] == [w.as_dict() for w in weeks[6:]]
+
+
+def test_a_department_with_a_pilot_cohort_includes_its_comparison(settings: Settings) -> None:
+    org = Org(settings)
+    hr = org.department("HR", 6)
+    with write_session(settings) as session:
+        session.add_all(
+            CohortMember(
+                department_id=org.departments["HR"],
+                person_id=p,
+                attitude="neutral",
+                enrolled_on=d(1, 1),
+            )
+            for p in hr
+        )
+    for p in hr[:3]:
+        org.question(p, d(10))
+    catch_up(settings)
+    m = metrics(settings, department="HR")
+    assert m.cohorts is not None
+    total = m.cohorts["total"]
+    assert isinstance(total, dict) and (total["members"], total["active"]) == (6, 3)
+    assert m.active == 3  # the same people, counted by the rollups
+    assert metrics(settings).cohorts is None  # only a department's metrics carry it
