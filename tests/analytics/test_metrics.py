@@ -93,9 +93,10 @@ def test_breadth_depth_and_impact_by_hand(settings: Settings, small: Small) -> N
     assert by_code["HR"].headcount == 6 and by_code["HR"].active == 4
     assert by_code["HR"].depth == pytest.approx(4 / 6)
     assert by_code["OPS"].active == 2 and by_code["OPS"].depth == pytest.approx(0.4)
-    # In scope: HR, OPS, TINY (EMPTY has no headcount). Reaching 50 %: HR and TINY (1/2).
-    assert (m.departments_in_scope, m.breadth_departments) == (3, 2)
-    assert m.breadth == pytest.approx(2 / 3)
+    # In scope: HR and OPS. TINY (2 people) is under the minimum group size, so it stays out
+    # even though its depth (1/2) would reach 50 %; EMPTY has no headcount. Reaching 50 %: HR.
+    assert (m.departments_in_scope, m.breadth_departments) == (2, 1)
+    assert m.breadth == pytest.approx(1 / 2)
     assert by_code["HR"].counts_for_breadth is True
     assert by_code["OPS"].counts_for_breadth is False
     assert m.impact is not None
@@ -120,7 +121,9 @@ def test_default_breadth_threshold_counts_every_department_in_scope(
 ) -> None:
     m = metrics(settings)
     assert settings.breadth_threshold == 0.10
-    assert m.breadth == 1.0 and m.breadth_departments == 3
+    assert m.breadth == 1.0 and m.breadth_departments == 2
+    # Lowering the minimum group size to 2 is refused (never below 3), so TINY never counts.
+    assert m.departments_in_scope == 2
 
 
 def test_small_and_empty_departments_show_no_figures(settings: Settings, small: Small) -> None:

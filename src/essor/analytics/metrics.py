@@ -239,7 +239,7 @@ class OrgMetrics:
     depth: float | None
     breadth: float | None
     breadth_departments: int | None  # departments whose depth reaches the threshold
-    departments_in_scope: int  # departments with headcount on the period's last day
+    departments_in_scope: int  # departments with at least the minimum group size
     diversity: int | None
     diversity_workflows: tuple[str, ...] | None
     impact: Impact | None
@@ -660,7 +660,9 @@ def organisation_metrics(
     for d in departments:
         depth = _ratio(active[d.id], d.headcount)
         reaches = depth is not None and depth >= settings.breadth_threshold
-        if d.headcount > 0:
+        # A department too small to show figures stays out of breadth too: counting it would
+        # tell whether its hidden depth reached the threshold.
+        if d.headcount >= min_size:
             in_scope += 1
             reaching += int(reaches)
         if d.headcount == 0 or d.headcount < min_size:
