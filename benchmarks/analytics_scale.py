@@ -10,13 +10,18 @@ Steps, in a scratch data directory under benchmarks/out/ (SQLite):
    days' answers - then the catch-up that applies it (target: at most 10 s);
 4. ``organisation_metrics`` for the last 28 days, and for each department (target: at most
    1 s each), each timed cold (first call) and warm (best of three);
-5. DuckDB: the raw events exported to CSV and loaded into a DuckDB table, then the same
+5. the web pages, through the real app (``essor serve`` in its own process) with an
+   administrator signed in: each page's first request and the best of three more, the CSV
+   export and the executive PDF (a download, reported apart); then ``essor metrics --json``
+   as a command (start-up included), the same way;
+6. DuckDB: the raw events exported to CSV and loaded into a DuckDB table, then the same
    figures (active people per department, per-workflow runs and people, 8 weekly actives,
    minutes saved with the people's own figures, tickets, employees helped) from raw events.
 
     python benchmarks/analytics_scale.py                       # 100,000 people, 10M events
     python benchmarks/analytics_scale.py --events 2000000 --days 20   # same density, faster
-    python benchmarks/analytics_scale.py --json
+    python benchmarks/analytics_scale.py --json --keep        # keeps the database in benchmarks/out
+    python benchmarks/analytics_scale.py --reuse benchmarks/out/analytics-XXXX   # re-time it
 
 The events per day are what the metric queries' cost follows (a 28-day window scans that
 window's rows), so a smaller run at the same density (EVENTS / DAYS) times the same queries.
@@ -29,7 +34,9 @@ import csv
 import json
 import os
 import random
+import re
 import shutil
+import socket
 import statistics
 import sys
 import tempfile
@@ -282,6 +289,144 @@ def duckdb_figures(settings: Settings, workdir: Path, period: Any) -> dict[str, 
     }
 
 
+BENCH_ADMIN = "bench-admin@example.invalid"
+BENCH_PASSWORD = "bench-admin-password-2026"
+SIGNIN_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _admin(settings: Settings) -> None:
+    """An administrator to sign in with (kept from an earlier run when reusing a database)."""
+    from essor.governance.access import SYSTEM
+    from essor.people.auth.actions import create_admin
+    from essor.people.queries import find_person
+
+    with write_session(settings) as session:
+        if find_person(session, BENCH_ADMIN) is None:
+            create_admin(session, BENCH_ADMIN, password=BENCH_PASSWORD, actor=SYSTEM, name="Bench")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cli(root: Path) -> list[str]:
+    return [sys.executable, "-m", "essor.cli", "--data-dir", str(root)]
+
+
+def _pages(settings: Settings, org: Any) -> list[tuple[str, str]]:
+    """(label, path) of every page timed: a few departments (the largest, which the queries
+    cost most, and two others), the most-run workflow, the executive report and its exports."""
+    with read_session(settings) as session:
+        by_size = (
+            session.execute(
+                select(Department.code)
+                .join(Person, Person.department_id == Department.id)
+                .group_by(Department.code)
+                .order_by(func.count().desc(), Department.code)
+            )
+            .scalars()
+            .all()
+        )
+    top = max(org.workflows, key=lambda w: w.runs or 0).workflow_id
+    departments = [*by_size[:3], *by_size[len(by_size) // 2 : len(by_size) // 2 + 1], by_size[-1]]
+    pages = [("/dashboards", "/dashboards")]
+    pages += [(f"/dashboards/departments/{c}", f"/dashboards/departments/{c}") for c in departments]
+    pages += [
+        (f"/dashboards/workflows/{top}", f"/dashboards/workflows/{top}"),
+        ("/reports/executive", "/reports/executive"),
+        ("/budget", "/budget"),
+        ("/cockpit", "/cockpit"),
+        ("/reports/executive/departments.csv", "/reports/executive/departments.csv"),
+        ("/reports/executive.pdf", "/reports/executive.pdf"),
+    ]
+    return pages
+
+
+def web_figures(settings: Settings, root: Path, org: Any) -> dict[str, Any]:
+    """The real web app (``essor serve`` in its own process, uvicorn on 127.0.0.1) over the
+    database, an administrator signed in through the form, each page's first request and the
+    best of three more; then ``essor metrics --json`` as a command, the same way."""
+    import subprocess
+
+    import httpx
+
+    _admin(settings)
+    pages = _pages(settings, org)
+    port = _free_port()
+    env = {**os.environ, "ESSOR_DATA_DIR": str(root), "ESSOR_ENVIRONMENT": "development"}
+    server = subprocess.Popen(
+        [*_cli(root), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    out: dict[str, Any] = {}
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.1)
+        with httpx.Client(base_url=url, timeout=300) as client:
+            form = client.get("/signin")
+            token = SIGNIN_TOKEN.search(form.text)
+            assert token is not None, form.text[:500]
+            signed = client.post(
+                "/signin",
+                data={
+                    "csrf_token": token.group(1),
+                    "email": BENCH_ADMIN,
+                    "password": BENCH_PASSWORD,
+                    "next": "/",
+                },
+            )
+            assert signed.status_code == 303, signed.text[:500]
+            for label, path in pages:
+
+                def get(path: str = path) -> httpx.Response:
+                    response = client.get(path)
+                    assert response.status_code == 200, (path, response.status_code)
+                    return response
+
+                first, best, response = timed(get)
+                out[label] = {
+                    "first_s": round(first, 3),
+                    "best_of_3_s": round(best, 3),
+                    "bytes": len(response.content),
+                    "load_average": round(os.getloadavg()[0], 2),
+                }
+                print(f"  {label}: {out[label]}", file=sys.stderr, flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    command = [*_cli(root), "metrics", "--json"]
+
+    def metrics_command() -> None:
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+
+    first, best, _ = timed(metrics_command)
+    out["essor metrics --json"] = {
+        "first_s": round(first, 3),
+        "best_of_3_s": round(best, 3),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+    version = [*_cli(root), "--version"]
+    first, best, _ = timed(lambda: subprocess.run(version, check=True, stdout=subprocess.DEVNULL))
+    out["essor --version (start-up alone)"] = {
+        "first_s": round(first, 3),
+        "best_of_3_s": round(best, 3),
+    }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
@@ -296,10 +441,21 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--no-duckdb", action="store_true")
+    parser.add_argument("--no-web", action="store_true", help="skip timing the web pages")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="time a database kept by an earlier --keep run (no simulation, no full rollup)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="analytics-", dir=OUT_DIR))
+    if args.reuse:
+        root = args.reuse.resolve()
+        args.keep = True
+    else:
+        root = Path(tempfile.mkdtemp(prefix="analytics-", dir=OUT_DIR))
     today = date.today()
     yesterday = today - timedelta(days=1)
     figures: dict[str, Any] = {"machine": machine(), "args": vars(args)}
@@ -308,48 +464,60 @@ def main() -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
     try:
-        intensity = calibrate(args.people, args.events, args.days, yesterday, args.activity)
-        say(f"intensity {intensity:.2f}")
-        figures["intensity"] = round(intensity, 3)
-        settings = _settings(root)
-        t = time.perf_counter()
-        sim = simulate_organisation(
-            settings,
-            people=args.people,
-            days=args.days,
-            seed=SEED,
-            end=yesterday,
-            intensity=intensity,
-            activity=args.activity,
-            adoption=ADOPTION,
-            progress=lambda day, n: say(f"day {day}: {n:,} events") if day % 10 == 0 else None,
-        )
-        figures["simulate"] = {**sim.as_dict(), "seconds": round(time.perf_counter() - t, 1)}
-        say(f"simulated {sim.usage.events:,} events")
-        t = time.perf_counter()
-        full = catch_up(
-            settings,
-            progress=lambda n, cursor: say(f"rolled up {n:,}") if n % 1_000_000 < 50_000 else None,
-        )
-        figures["full_rollup"] = {
-            "load_average": round(os.getloadavg()[0], 2),
-            "events": full.events,
-            "seconds": round(time.perf_counter() - t, 1),
-            "events_per_s": round(full.events / (time.perf_counter() - t)),
-        }
-        say(f"full rollup {figures['full_rollup']}")
-        added = new_day(settings, args.new_day, today)
-        t = time.perf_counter()
-        day = catch_up(settings)
-        figures["catch_up_new_day"] = {
-            # Other work on the machine slows every figure: the 1-minute load when measured.
-            "load_average": round(os.getloadavg()[0], 2),
-            "events": day.events,
-            "written": added,
-            "seconds": round(time.perf_counter() - t, 2),
-            "target_s": 10,
-        }
-        say(f"catch-up {figures['catch_up_new_day']}")
+        say(f"data directory {root}")
+        if args.reuse:
+            settings = Settings(data_dir=root, _env_file=None)
+            t = time.perf_counter()
+            report = catch_up(settings)
+            figures["catch_up_on_reuse"] = {
+                "events": report.events,
+                "seconds": round(time.perf_counter() - t, 2),
+            }
+        else:
+            intensity = calibrate(args.people, args.events, args.days, yesterday, args.activity)
+            say(f"intensity {intensity:.2f}")
+            figures["intensity"] = round(intensity, 3)
+            settings = _settings(root)
+            t = time.perf_counter()
+            sim = simulate_organisation(
+                settings,
+                people=args.people,
+                days=args.days,
+                seed=SEED,
+                end=yesterday,
+                intensity=intensity,
+                activity=args.activity,
+                adoption=ADOPTION,
+                progress=lambda day, n: say(f"day {day}: {n:,} events") if day % 10 == 0 else None,
+            )
+            figures["simulate"] = {**sim.as_dict(), "seconds": round(time.perf_counter() - t, 1)}
+            say(f"simulated {sim.usage.events:,} events")
+            t = time.perf_counter()
+            full = catch_up(
+                settings,
+                progress=lambda n, cursor: (
+                    say(f"rolled up {n:,}") if n % 1_000_000 < 50_000 else None
+                ),
+            )
+            figures["full_rollup"] = {
+                "load_average": round(os.getloadavg()[0], 2),
+                "events": full.events,
+                "seconds": round(time.perf_counter() - t, 1),
+                "events_per_s": round(full.events / (time.perf_counter() - t)),
+            }
+            say(f"full rollup {figures['full_rollup']}")
+            added = new_day(settings, args.new_day, today)
+            t = time.perf_counter()
+            day = catch_up(settings)
+            figures["catch_up_new_day"] = {
+                # Other work on the machine slows every figure: the 1-minute load when measured.
+                "load_average": round(os.getloadavg()[0], 2),
+                "events": day.events,
+                "written": added,
+                "seconds": round(time.perf_counter() - t, 2),
+                "target_s": 10,
+            }
+            say(f"catch-up {figures['catch_up_new_day']}")
         period = default_period(today)
         with read_session(settings) as session:
             cold, warm, org = timed(lambda: organisation_metrics(session, settings, period=period))
@@ -398,6 +566,9 @@ def main() -> None:
                 "person_day_rows": session.scalar(select(func.count()).select_from(upd)),
             }
         say(f"metrics {figures['organisation_metrics']} {figures['department_metrics']}")
+        if not args.no_web:
+            say("web pages and the metrics command")
+            figures["web"] = web_figures(settings, root, org)
         if not args.no_duckdb:
             figures["duckdb"] = duck = duckdb_figures(settings, root, period)
             mine = figures["organisation_metrics"]
@@ -413,32 +584,29 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2, default=str))
         return
-    print_table(
-        ["step", "figure"],
-        [
+    rows: list[list[object]] = []
+    if "simulate" in figures:
+        rows += [
             ["events simulated", figures["simulate"]["events"]],
             ["simulate (s)", figures["simulate"]["seconds"]],
             ["full rollup (s)", figures["full_rollup"]["seconds"]],
             ["catch-up of a new day (s)", figures["catch_up_new_day"]["seconds"]],
-            [
-                "organisation_metrics cold / warm (s)",
-                f"{figures['organisation_metrics']['cold_s']} / "
-                f"{figures['organisation_metrics']['warm_s']}",
-            ],
-            ["department metrics cold max (s)", figures["department_metrics"]["cold_max_s"]],
-            *(
-                [
-                    ["DuckDB load from CSV (s)", figures["duckdb"]["load_s"]],
-                    [
-                        "DuckDB same figures from raw events (s)",
-                        figures["duckdb"]["metrics_cold_s"],
-                    ],
-                ]
-                if "duckdb" in figures
-                else []
-            ),
-        ],
-    )
+        ]
+    org = figures["organisation_metrics"]
+    rows += [
+        ["organisation_metrics cold / warm (s)", f"{org['cold_s']} / {org['warm_s']}"],
+        ["department metrics cold max (s)", figures["department_metrics"]["cold_max_s"]],
+    ]
+    for label, page in figures.get("web", {}).items():
+        rows.append(
+            [f"{label} first / best of 3 (s)", f"{page['first_s']} / {page['best_of_3_s']}"]
+        )
+    if "duckdb" in figures:
+        rows += [
+            ["DuckDB load from CSV (s)", figures["duckdb"]["load_s"]],
+            ["DuckDB same figures from raw events (s)", figures["duckdb"]["metrics_cold_s"]],
+        ]
+    print_table(["step", "figure"], rows)
 
 
 if __name__ == "__main__":
