@@ -475,3 +475,15 @@ def test_links_to_the_other_rollout_pages_lead_somewhere(lead: httpx.Client) -> 
     assert f"/cockpit/departments/{OWN}/playbook" in links and "/champions" in links
     for href in links:
         assert lead.get(href).status_code == 200, href
+
+
+def test_budget_item_links_to_the_budget_for_those_who_may_see_it(
+    lead: httpx.Client, dept_admin: httpx.Client
+) -> None:
+    page = lead.get(f"/cockpit/departments/{OWN}").text
+    assert 'data-testid="budget-link"' in page
+    assert lead.get("/budget").status_code == 200
+    # A department admin sees the link only when they may read /budget (as a budget owner):
+    # never a dead link.
+    linked = 'data-testid="budget-link"' in dept_admin.get(f"/cockpit/departments/{OWN}").text
+    assert dept_admin.get("/budget").status_code == (200 if linked else 403)

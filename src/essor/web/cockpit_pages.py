@@ -21,6 +21,7 @@ from essor.db import read_session
 from essor.governance.access import Reader, can_manage_rollout
 from essor.people.models import Department
 from essor.people.queries import find_department
+from essor.budget.access import can_see_budget
 from essor.rollout.evidence import CONTENT_TYPES, evidence_files
 from essor.rollout.models import ITEM_STATUSES, STAGES, SUPPORT_AREAS
 from essor.rollout.queries import (
@@ -195,6 +196,7 @@ def department_page(
         support = department_support(session, department.code)
         wave_names = [w.name for w in wave_summaries(session)]
         files = evidence_files(session, department.id)
+        may_see_budget = can_see_budget(session, reader)
     row = rows[0]
     titles = {item.key: item.title for item in row.items}
     context: dict[str, Any] = {
@@ -217,6 +219,7 @@ def department_page(
         "saved": request.query_params.get("saved", ""),
         "default_keys": DEFAULT_KEYS,
         "files": files,
+        "may_see_budget": may_see_budget,
         "file_types": list(CONTENT_TYPES),
         "file_max_mb": max(1, round(settings.evidence_max_bytes / (1024 * 1024))),
     }
