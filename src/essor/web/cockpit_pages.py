@@ -17,11 +17,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
+from essor.budget.access import can_see_budget
 from essor.db import read_session
 from essor.governance.access import Reader, can_manage_rollout
 from essor.people.models import Department
 from essor.people.queries import find_department
-from essor.budget.access import can_see_budget
 from essor.rollout.evidence import CONTENT_TYPES, evidence_files
 from essor.rollout.models import ITEM_STATUSES, STAGES, SUPPORT_AREAS
 from essor.rollout.queries import (
