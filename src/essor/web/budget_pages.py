@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
@@ -232,9 +232,7 @@ def _line(
     )
 
 
-@router.post("/lines")
-def line_add(
-    request: Request,
+def _line_form(
     budget: Text,
     category: Text,
     label: Text,
@@ -245,9 +243,9 @@ def line_add(
     price_output: Number = "",
     hours_per_week: Number = "",
     hourly_rate: Number = "",
-) -> Response:
-    require_identity(request)
-    form = {
+) -> dict[str, str]:
+    """The cost line form as typed, shared by add and edit (re-shown as is on an error)."""
+    return {
         "budget": budget,
         "department": department,
         "category": category,
@@ -259,6 +257,17 @@ def line_add(
         "hours_per_week": hours_per_week,
         "hourly_rate": hourly_rate,
     }
+
+
+LineForm = Annotated[dict[str, str], Depends(_line_form)]
+
+
+@router.post("/lines")
+def line_add(
+    request: Request,
+    form: LineForm,
+) -> Response:
+    require_identity(request)
     try:
         line = _line(**form)
         with write_session(settings_of(request)) as session:
@@ -332,30 +341,9 @@ def line_edit_page(request: Request, line_id: int) -> Response:
 def line_edit(
     request: Request,
     line_id: int,
-    budget: Text,
-    category: Text,
-    label: Text,
-    department: Text = "",
-    period: Text = "monthly",
-    amount: Number = "",
-    price_input: Number = "",
-    price_output: Number = "",
-    hours_per_week: Number = "",
-    hourly_rate: Number = "",
+    form: LineForm,
 ) -> Response:
     require_identity(request)
-    form = {
-        "budget": budget,
-        "department": department,
-        "category": category,
-        "label": label,
-        "period": period,
-        "amount": amount,
-        "price_input": price_input,
-        "price_output": price_output,
-        "hours_per_week": hours_per_week,
-        "hourly_rate": hourly_rate,
-    }
     try:
         line = _line(**form)
         with write_session(settings_of(request)) as session:
