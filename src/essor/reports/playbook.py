@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from essor.governance.models import RoleGrant
+from essor.i18n_dates import format_date
 from essor.people.models import Department, Person
 from essor.people.queries import employed_on
 from essor.reports.pdf import html_to_pdf
@@ -120,47 +121,11 @@ LABELS: dict[str, dict[str, str]] = {
         "none.champions": "Aucun champion nommé pour l'instant.",
     },
 }
-_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-}
 
 
 def label(language: str, key: str, **values: object) -> str:
     text = LABELS.get(language, LABELS["en"]).get(key) or LABELS["en"][key]
     return text.format(**values) if values else text
-
-
-def long_date(value: date | datetime, language: str) -> str:
-    month = _MONTHS.get(language, _MONTHS["en"])[value.month - 1]
-    day = "1er" if language == "fr" and value.day == 1 else str(value.day)
-    return f"{day} {month} {value.year}"
 
 
 # -- data ----------------------------------------------------------------------------------
@@ -293,7 +258,7 @@ def md(text: str) -> str:
 
 
 def _md_entry(out: list[str], entry: PlaybookEntry, language: str, indent: str = "") -> None:
-    by = label(language, "by", author=entry.author, date=long_date(entry.written, language))
+    by = label(language, "by", author=entry.author, date=format_date(entry.written, language))
     out.append(f"{indent}- **{md(entry.title)}** — {md(by)}")
     for line in entry.body.splitlines():
         if line.strip():
@@ -303,7 +268,7 @@ def _md_entry(out: list[str], entry: PlaybookEntry, language: str, indent: str =
 
 
 def _md_entry_resolution(out: list[str], entry: PlaybookEntry, language: str, indent: str) -> None:
-    by = label(language, "by", author=entry.author, date=long_date(entry.written, language))
+    by = label(language, "by", author=entry.author, date=format_date(entry.written, language))
     head = f"*{label(language, 'resolution')}{label(language, 'colon').rstrip()}*"
     out.append(f"{indent}- {head} **{md(entry.title)}** — {md(by)}")
     for line in entry.body.splitlines():
@@ -319,7 +284,7 @@ def render_markdown(playbook: Playbook) -> str:
     out = [f"# {title}{colon}{md(name)}", ""]
     stage = label(lang, f"stage.{playbook.stage}")
     out += [f"{label(lang, 'stage')}{colon}{stage}", ""]
-    out += [label(lang, "generated", date=long_date(playbook.generated_on, lang)), ""]
+    out += [label(lang, "generated", date=format_date(playbook.generated_on, lang)), ""]
     sections = (
         ("onboarding", playbook.onboarding),
         ("training", playbook.training),
@@ -379,7 +344,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(label=label, long_date=long_date)
+    env.globals.update(label=label, format_date=format_date)
     return env
 
 

@@ -7,8 +7,8 @@ toolchain; a test checks both languages define the same keys.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 
+from essor.i18n_dates import format_date as format_date
 from essor.web.i18n_admin import ADMIN_STRINGS
 
 LANGUAGES = ("en", "fr")
@@ -228,37 +228,6 @@ STRINGS: dict[str, dict[str, str]] = {
 for _code, _strings in ADMIN_STRINGS.items():
     STRINGS[_code].update(_strings)
 
-_MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-}
-
 
 def translate(language: str, key: str, **values: object) -> str:
     table = STRINGS.get(language, STRINGS[DEFAULT_LANGUAGE])
@@ -318,13 +287,3 @@ def format_number(value: float | int, language: str, decimals: int = 0) -> str:
         # French groups digits with a narrow no-break space and uses a decimal comma.
         return text.replace(",", "\u202f").replace(".", ",")
     return text
-
-
-def format_date(value: date | datetime | None, language: str) -> str:
-    if value is None:
-        return ""
-    month = _MONTHS.get(language, _MONTHS["en"])[value.month - 1]
-    if language == "fr":
-        day = "1er" if value.day == 1 else str(value.day)
-        return f"{day} {month} {value.year}"
-    return f"{value.day} {month} {value.year}"

@@ -27,7 +27,7 @@ from essor.governance.actions import NotAllowed
 from essor.people.models import Department
 from essor.people.queries import find_department
 from essor.reports.pdf import PdfError
-from essor.reports.playbook import build_playbook, label, long_date, render_markdown, render_pdf
+from essor.reports.playbook import build_playbook, label, render_markdown, render_pdf
 from essor.rollout import cohorts, journal
 from essor.rollout.pilot_models import ATTITUDES, CATEGORIES, ENTRY_BODY_MAX, ENTRY_TITLE_MAX
 from essor.web import i18n_pilot
@@ -348,7 +348,6 @@ def playbook_page(request: Request, code: str) -> Response:
         "nav": _nav(department.code),
         "pb": playbook,
         "label": label,
-        "long_date": long_date,
     }
     return render(request, "playbook.html", context)
 
