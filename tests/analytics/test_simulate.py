@@ -168,3 +168,47 @@ def test_the_demo_gets_months_of_usage_that_follow_its_rollout(settings: Setting
     # IT has adopted, CS is rolling out, HR is in pilot, FIN has not started.
     assert depth["IT"] > depth["HR"] > depth["FIN"]
     assert depth["CS"] > depth["FIN"]
+
+
+def test_in_a_pilot_department_only_the_cohort_uses_it_with_its_attitudes(
+    settings: Settings,
+) -> None:
+    from essor.demo.pilot import seed_pilot
+    from essor.rollout.cohorts import cohort_comparison
+    from essor.rollout.pilot_models import CohortMember
+
+    today = date.today()
+    with write_session(settings) as session:
+        seed_people(session)
+    with write_session(settings) as session:
+        seed_rollout(session, settings)
+    with write_session(settings) as session:
+        assert seed_pilot(session, settings)
+    with write_session(settings) as session:
+        assert seed_demo_usage(session, settings, end=today) is not None
+    with read_session(settings) as session:
+        hr = session.scalar(select(Department).where(Department.code == "HR"))
+        assert hr is not None
+        members = dict(
+            session.execute(
+                select(CohortMember.person_id, CohortMember.enrolled_on).where(
+                    CohortMember.department_id == hr.id
+                )
+            ).all()
+        )
+        users = session.execute(
+            select(UsageEvent.person_id, func.min(UsageEvent.at))
+            .where(UsageEvent.department_id == hr.id, UsageEvent.kind != "feedback")
+            .group_by(UsageEvent.person_id)
+        ).all()
+        assert users, "the HR pilot cohort has usage"
+        for person_id, first_at in users:
+            assert person_id in members  # nobody outside the cohort
+            assert first_at.date() >= members[person_id]  # nothing before enrolment
+        period = default_period(today)
+        result = cohort_comparison(
+            session, hr.id, period_start=period.start, period_end=period.end, settings=settings
+        )
+    enthusiasts, sceptics = result.group("enthusiast"), result.group("sceptic")
+    assert enthusiasts.depth is not None and sceptics.depth is not None
+    assert enthusiasts.depth > sceptics.depth

@@ -22,7 +22,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from essor.db import write_session
 from essor.people.models import Department, Person
 from essor.people.queries import employed_on
 from essor.rollout.models import DepartmentRollout
+from essor.rollout.pilot_models import CohortMember
 from essor.settings import Settings
 from essor.workflows.registry import load_registry
 
@@ -597,6 +598,8 @@ DEMO_DAYS = 120
 DEMO_SEED = 2026
 # A department's rollout stage -> (when its usage starts, share of its people who use it):
 # the demo's dashboards then agree with its cockpit.
+# Share of a pilot cohort who end up using it (each attitude's reach still applies).
+PILOT_COHORT_CEILING = 0.95
 STAGE_CURVES = {
     "adopted": (0.0, 0.9),
     "rolling_out": (0.2, 0.75),
@@ -628,4 +631,37 @@ def seed_demo_usage(
         code: STAGE_CURVES.get(stage or "planned", STAGE_CURVES["planned"])
         for code, stage in stages.items()
     }
-    return simulate_usage(session, settings, days=days, seed=seed, end=end, launches=launches)
+    end = end or date.today()
+    first = end - timedelta(days=days - 1)
+    people = directory_people(session, first=first, last=end, seed=seed)
+    # In a department in pilot with a cohort, only the cohort uses Essor, from the day they were
+    # enrolled and with the attitude they were enrolled with, so the comparison has figures.
+    cohorts: dict[int, tuple[str, date]] = {
+        person_id: (attitude, enrolled)
+        for person_id, attitude, enrolled in session.execute(
+            select(CohortMember.person_id, CohortMember.attitude, CohortMember.enrolled_on)
+        )
+    }
+    piloting = {
+        p.department_code
+        for p in people
+        if p.id in cohorts and stages.get(p.department_code) == "pilot"
+    }
+    kept: list[SimPerson] = []
+    for p in people:
+        if p.department_code not in piloting:
+            kept.append(p)
+        elif p.id in cohorts:
+            attitude, enrolled = cohorts[p.id]
+            start = max(p.start, enrolled) if p.start is not None else enrolled
+            kept.append(replace(p, attitude=attitude, start=start))
+    for code in piloting:
+        enrolled_days = [
+            cohorts[p.id][1] for p in people if p.department_code == code and p.id in cohorts
+        ]
+        if enrolled_days:
+            launch = max(0, (min(enrolled_days) - first).days) / days
+            launches[code] = (launch, PILOT_COHORT_CEILING)
+    return simulate_usage(
+        session, settings, people=kept, days=days, seed=seed, end=end, launches=launches
+    )
