@@ -165,12 +165,18 @@ def _require_manager(request: Request) -> None:
         raise _refuse(request, "training.manage")
 
 
-@router.post("/cockpit/training/tracks")
-async def track_save(request: Request) -> Response:
+async def _form_change(request: Request, change: Any, *, manager_only: bool = True) -> Response:
+    """A cockpit form post: signed in, the form read, (for most forms) a training manager,
+    then the change run off the event loop through _managed."""
     require_identity(request)
     fields = await _fields(request)
-    _require_manager(request)
+    if manager_only:
+        _require_manager(request)
+    return await run_in_threadpool(_managed, request, fields, change)
 
+
+@router.post("/cockpit/training/tracks")
+async def track_save(request: Request) -> Response:
     def change(session: Any, actor: Any, f: dict[str, str]) -> None:
         save_track(
             session,
@@ -184,7 +190,7 @@ async def track_save(request: Request) -> Response:
             track_id=_int(f.get("track_id")),
         )
 
-    return await run_in_threadpool(_managed, request, fields, change)
+    return await _form_change(request, change)
 
 
 @router.post("/cockpit/training/tracks/{track_id}/delete")
@@ -196,10 +202,6 @@ def track_delete(request: Request, track_id: int) -> Response:
 
 @router.post("/cockpit/training/resources")
 async def resource_save(request: Request) -> Response:
-    require_identity(request)
-    fields = await _fields(request)
-    _require_manager(request)
-
     def change(session: Any, actor: Any, f: dict[str, str]) -> None:
         save_resource(
             session,
@@ -215,7 +217,7 @@ async def resource_save(request: Request) -> Response:
             resource_id=_int(f.get("resource_id")),
         )
 
-    return await run_in_threadpool(_managed, request, fields, change)
+    return await _form_change(request, change)
 
 
 @router.post("/cockpit/training/resources/{resource_id}/delete")
@@ -227,13 +229,10 @@ def resource_delete(request: Request, resource_id: int) -> Response:
 
 @router.post("/cockpit/training/tier")
 async def tier_save(request: Request) -> Response:
-    require_identity(request)
-    fields = await _fields(request)
-
     def change(session: Any, actor: Any, f: dict[str, str]) -> None:
         set_tier(session, f.get("email", ""), f.get("tier") or None, actor=actor)
 
-    return await run_in_threadpool(_managed, request, fields, change)
+    return await _form_change(request, change, manager_only=False)
 
 
 # -- tips -------------------------------------------------------------------------------------
@@ -258,10 +257,6 @@ def _tips_page(request: Request, *, error: str | None = None) -> Response:
 
 @router.post("/cockpit/tips")
 async def tip_save(request: Request) -> Response:
-    require_identity(request)
-    fields = await _fields(request)
-    _require_manager(request)
-
     def change(session: Any, actor: Any, f: dict[str, str]) -> None:
         save_tip(
             session,
@@ -274,4 +269,4 @@ async def tip_save(request: Request) -> Response:
             tip_id=_int(f.get("tip_id")),
         )
 
-    return await run_in_threadpool(_managed, request, fields, change)
+    return await _form_change(request, change)
