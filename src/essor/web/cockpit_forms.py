@@ -9,11 +9,12 @@ again with the reason next to the form, as a 422.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
@@ -275,19 +276,45 @@ def _waves_form(request: Request, change: Callable[[Session], object], saved: st
     return RedirectResponse(f"/cockpit/waves?saved={saved}", status_code=303)
 
 
-@router.post("/cockpit/waves")
-def wave_create(
-    request: Request,
+@dataclass(frozen=True)
+class _Wave:
+    """A wave form as typed; the dates are read when the change runs, so a bad date is
+    reported on the waves page like the domain's own errors."""
+
+    name: str
+    goals: str
+    start: str
+    end: str
+
+    def start_day(self) -> date | None:
+        return _day(self.start, "start")
+
+    def end_day(self) -> date | None:
+        return _day(self.end, "end")
+
+
+def _wave_form(
     name: Annotated[str, Form(max_length=TITLE_MAX)],
     goals: Annotated[str, Form(max_length=TEXT_MAX)] = "",
     start: Annotated[str, Form(max_length=20)] = "",
     end: Annotated[str, Form(max_length=20)] = "",
+) -> _Wave:
+    return _Wave(name=name, goals=goals, start=start, end=end)
+
+
+WaveForm = Annotated[_Wave, Depends(_wave_form)]
+
+
+@router.post("/cockpit/waves")
+def wave_create(
+    request: Request,
+    form: WaveForm,
 ) -> Response:
     reader = cockpit_pages.cockpit_reader(request)
     return _waves_form(
         request,
         lambda s: create_wave(
-            s, name, actor=reader, goals=goals, start=_day(start, "start"), end=_day(end, "end")
+            s, form.name, actor=reader, goals=form.goals, start=form.start_day(), end=form.end_day()
         ),
         "created",
     )
@@ -312,10 +339,7 @@ def wave_assign(
 def wave_update(
     request: Request,
     wave_id: int,
-    name: Annotated[str, Form(max_length=TITLE_MAX)],
-    goals: Annotated[str, Form(max_length=TEXT_MAX)] = "",
-    start: Annotated[str, Form(max_length=20)] = "",
-    end: Annotated[str, Form(max_length=20)] = "",
+    form: WaveForm,
 ) -> Response:
     reader = cockpit_pages.cockpit_reader(request)
     return _waves_form(
@@ -324,10 +348,10 @@ def wave_update(
             s,
             wave_id,
             actor=reader,
-            name=name,
-            goals=goals,
-            start=_day(start, "start"),
-            end=_day(end, "end"),
+            name=form.name,
+            goals=form.goals,
+            start=form.start_day(),
+            end=form.end_day(),
         ),
         "updated",
     )
