@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from essor.governance.access import Reader, can_manage_rollout
 from essor.governance.actions import NotAllowed
@@ -100,6 +100,13 @@ def _audit(session: Session, actor: Reader, action: str, object_id: int, **detai
     record(session, actor, action, object_type="training", object_id=object_id, detail=detail)
 
 
+def _next_position(
+    session: Session, position: InstrumentedAttribute[int], among: ColumnElement[bool]
+) -> int:
+    """One past the last position among ``among`` (1 for the first), so new ones go last."""
+    return (session.scalar(select(func.max(position)).where(among)) or 0) + 1
+
+
 # -- tracks -----------------------------------------------------------------------------------
 def save_track(
     session: Session,
@@ -118,12 +125,7 @@ def save_track(
     en, fr = _texts(title_en, title_fr, "track")
     tier = _tier(tier)
     if track_id is None and position is None:
-        position = (
-            session.scalar(
-                select(func.max(TrainingTrack.position)).where(TrainingTrack.tier == tier)
-            )
-            or 0
-        ) + 1
+        position = _next_position(session, TrainingTrack.position, TrainingTrack.tier == tier)
     track = _track(session, track_id) if track_id is not None else TrainingTrack()
     track.tier = tier
     track.title_en, track.title_fr = en, fr
@@ -174,14 +176,9 @@ def save_resource(
             raise TrainingError("a resource belongs to a track")
         _track(session, track_id)
         if position is None:
-            position = (
-                session.scalar(
-                    select(func.max(TrainingResource.position)).where(
-                        TrainingResource.track_id == track_id
-                    )
-                )
-                or 0
-            ) + 1
+            position = _next_position(
+                session, TrainingResource.position, TrainingResource.track_id == track_id
+            )
         resource = TrainingResource(track_id=track_id)
     resource.kind = kind
     resource.title_en, resource.title_fr = en, fr
