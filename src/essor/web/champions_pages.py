@@ -36,6 +36,7 @@ from essor.rollout.champions import (
 )
 from essor.web import i18n_champions, tips, training_pages
 from essor.web.audit_denied import audit_denied
+from essor.web.forms import form_fields
 from essor.web.i18n import translate
 from essor.web.identity import reader_of, require_identity, settings_of
 from essor.web.pages import page_language, render
@@ -45,11 +46,6 @@ router = APIRouter(include_in_schema=False)
 router.include_router(training_pages.router)
 router.include_router(tips.router)
 i18n_champions.merge()
-
-
-async def form_fields(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
 def _workflow_names(request: Request) -> dict[str, str]:

@@ -31,6 +31,7 @@ from essor.reports.playbook import build_playbook, label, render_markdown, rende
 from essor.rollout import cohorts, journal
 from essor.rollout.pilot_models import ATTITUDES, CATEGORIES, ENTRY_BODY_MAX, ENTRY_TITLE_MAX
 from essor.web import i18n_pilot
+from essor.web.forms import form_fields
 from essor.web.i18n import format_number, translate
 from essor.web.identity import reader_of, require_identity, settings_of
 from essor.web.pages import page_language, render
@@ -66,8 +67,7 @@ async def _form(request: Request) -> dict[str, str]:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_FORM_BYTES:
         raise HTTPException(413, translate(page_language(request), "pilot.too_large"))
-    form = await request.form()
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    return await form_fields(request)
 
 
 def _nav(code: str) -> dict[str, str]:

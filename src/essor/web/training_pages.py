@@ -34,6 +34,7 @@ from essor.training.queries import department_coverage, tier_of, tracks
 from essor.training.tips import PAGE_TARGETS, save_tip, tip_stats
 from essor.web import i18n_champions
 from essor.web.audit_denied import audit_denied
+from essor.web.forms import form_fields
 from essor.web.i18n import translate
 from essor.web.identity import reader_of, require_identity, settings_of
 from essor.web.pages import page_language, render
@@ -41,11 +42,6 @@ from essor.web.tips import local_path, tips_for
 
 router = APIRouter(include_in_schema=False)
 i18n_champions.merge()
-
-
-async def _fields(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
 def _int(text: str | None) -> int | None:
@@ -92,7 +88,7 @@ def training_page(request: Request) -> Response:
 @router.post("/training/resources/{resource_id}/done")
 async def training_done(request: Request, resource_id: int) -> Response:
     require_identity(request)
-    fields = await _fields(request)
+    fields = await form_fields(request)
     return await run_in_threadpool(_done, request, resource_id, fields)
 
 
@@ -169,7 +165,7 @@ async def _form_change(request: Request, change: Any, *, manager_only: bool = Tr
     """A cockpit form post: signed in, the form read, (for most forms) a training manager,
     then the change run off the event loop through _managed."""
     require_identity(request)
-    fields = await _fields(request)
+    fields = await form_fields(request)
     if manager_only:
         _require_manager(request)
     return await run_in_threadpool(_managed, request, fields, change)

@@ -31,6 +31,7 @@ from essor.knowledge.models import Document
 from essor.people.models import Department
 from essor.settings import Settings
 from essor.web import i18n_workflows
+from essor.web.forms import form_fields
 from essor.web.i18n import translate
 from essor.web.identity import reader_of, require_identity, settings_of
 from essor.web.pages import mode_message, page_language, render, section_label, snippet
@@ -305,8 +306,7 @@ def _run_page(request: Request, workflow_id: str, inputs: dict[str, str]) -> Res
 @router.post("/feedback")
 async def feedback_post(request: Request) -> Response:
     require_identity(request)
-    form = await request.form()
-    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    fields = await form_fields(request)
     return await run_in_threadpool(_feedback_page, request, fields)
 
 
