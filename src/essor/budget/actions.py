@@ -30,7 +30,7 @@ from essor.governance.access import Reader
 from essor.governance.actions import NotAllowed
 from essor.governance.audit import record
 from essor.knowledge.models import utcnow
-from essor.people.queries import find_department
+from essor.people.queries import known_department
 
 HOURS_IN_A_WEEK = 168.0
 
@@ -127,10 +127,7 @@ def _budget(session: Session, name: str, department: str | None) -> Budget:
         budget = Budget(name=name)
         session.add(budget)
     if department:
-        found = find_department(session, department)
-        if found is None:
-            raise BudgetError(f"unknown department: {department}")
-        budget.department_id = found.id
+        budget.department_id = known_department(session, department, BudgetError).id
     session.flush()
     return budget
 

@@ -53,6 +53,11 @@ SYSTEM = Reader(identity=None, system=True)
 NOBODY = Reader(identity=None)
 
 
+def actor_email(actor: Reader) -> str:
+    """Who made a change, as stored beside it: the person's email, or "system"."""
+    return actor.identity.email if actor.identity else "system"
+
+
 class AccessDenied(Exception):
     pass
 

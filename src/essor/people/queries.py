@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -75,6 +76,23 @@ def normalise_email(email: str) -> str:
 
 def find_person(session: Session, email: str) -> Person | None:
     return session.scalar(select(Person).where(Person.email == normalise_email(email)))
+
+
+def known_person(session: Session, email: str, error: Callable[[str], Exception]) -> Person:
+    """The person with this email; an unknown one raises ``error("unknown person: EMAIL")``."""
+    person = find_person(session, email)
+    if person is None:
+        raise error(f"unknown person: {email}")
+    return person
+
+
+def known_department(session: Session, code: str, error: Callable[[str], Exception]) -> Department:
+    """The department with this code (any case); an unknown one raises
+    ``error("unknown department: CODE")``."""
+    department = find_department(session, code)
+    if department is None:
+        raise error(f"unknown department: {code}")
+    return department
 
 
 def find_department(session: Session, code: str) -> Department | None:

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from essor.governance.access import Reader, can_manage_rollout
+from essor.governance.access import Reader, actor_email, can_manage_rollout
 from essor.governance.actions import NotAllowed
 from essor.governance.audit import record
 from essor.knowledge.models import utcnow
 from essor.people.models import Department, Person
-from essor.people.queries import find_department, find_person
+from essor.people.queries import known_department, known_person
 from essor.rollout.models import (
     ITEM_STATUSES,
     KEY_MAX,
@@ -55,10 +55,6 @@ class ReasonRequired(RolloutError):
         )
 
 
-def _actor_email(actor: Reader) -> str:
-    return actor.identity.email if actor.identity else "system"
-
-
 def _require(
     session: Session, actor: Reader, department_id: int | None, action: str, object_id: str
 ) -> None:
@@ -75,17 +71,11 @@ def _require(
 
 
 def _department(session: Session, code: str) -> Department:
-    department = find_department(session, code)
-    if department is None:
-        raise RolloutError(f"unknown department: {code}")
-    return department
+    return known_department(session, code, RolloutError)
 
 
 def _person(session: Session, email: str) -> Person:
-    person = find_person(session, email)
-    if person is None:
-        raise RolloutError(f"unknown person: {email}")
-    return person
+    return known_person(session, email, RolloutError)
 
 
 def _wave(session: Session, name: str) -> RolloutWave:
@@ -279,7 +269,7 @@ def advance_stage(
         department_id=department.id,
         from_stage=rollout.stage,
         to_stage=target,
-        actor_email=_actor_email(actor),
+        actor_email=actor_email(actor),
         reason=reason,
         open_items=json.dumps(list(state.open_items)),
     )

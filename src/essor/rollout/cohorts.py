@@ -21,12 +21,12 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from essor.analytics.models import UsageEvent
-from essor.governance.access import Reader, can_manage_rollout, is_employed
+from essor.governance.access import Reader, actor_email, can_manage_rollout, is_employed
 from essor.governance.actions import NotAllowed
 from essor.governance.audit import record
 from essor.knowledge.models import utcnow
 from essor.people.models import Department, Person
-from essor.people.queries import find_department, find_person
+from essor.people.queries import find_person, known_department, known_person
 from essor.rollout.pilot_models import ATTITUDES, CohortMember
 from essor.settings import Settings
 
@@ -153,10 +153,7 @@ def _require(actor: Reader, department: Department, action: str, object_id: str)
 
 
 def _department(session: Session, code: str) -> Department:
-    department = find_department(session, code)
-    if department is None:
-        raise CohortError(f"unknown department: {code}")
-    return department
+    return known_department(session, code, CohortError)
 
 
 def _attitude(value: str) -> str:
@@ -167,9 +164,7 @@ def _attitude(value: str) -> str:
 
 
 def _person_of(session: Session, department: Department, email: str) -> Person:
-    person = find_person(session, email)
-    if person is None:
-        raise CohortError(f"unknown person: {email}")
+    person = known_person(session, email, CohortError)
     if person.department_id != department.id:
         raise CohortError(f"{person.email} is not in department {department.code}")
     if not is_employed(person):
@@ -183,10 +178,6 @@ def _membership(session: Session, department: Department, person: Person) -> Coh
             CohortMember.department_id == department.id, CohortMember.person_id == person.id
         )
     )
-
-
-def _actor_email(actor: Reader) -> str:
-    return actor.identity.email if actor.identity else "system"
 
 
 def _enrol_one(
@@ -209,7 +200,7 @@ def _enrol_one(
         person_id=person.id,
         attitude=attitude,
         enrolled_on=enrolled_on or date.today(),
-        enrolled_by=_actor_email(actor),
+        enrolled_by=actor_email(actor),
     )
     session.add(member)
     session.flush()

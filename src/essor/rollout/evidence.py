@@ -31,11 +31,11 @@ from typing import BinaryIO
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from essor.governance.access import Reader, can_manage_rollout
+from essor.governance.access import Reader, actor_email, can_manage_rollout
 from essor.governance.actions import NotAllowed
 from essor.governance.audit import record
 from essor.people.models import Department
-from essor.people.queries import find_department
+from essor.people.queries import known_department
 from essor.rollout.actions import RolloutError
 from essor.rollout.evidence_models import FILENAME_MAX, EvidenceFile
 from essor.rollout.models import ReadinessItem
@@ -176,14 +176,7 @@ def _extension(name: str) -> str:
 
 
 def _department(session: Session, code: str) -> Department:
-    department = find_department(session, code)
-    if department is None:
-        raise RolloutError(f"unknown department: {code}")
-    return department
-
-
-def _actor_email(actor: Reader) -> str:
-    return actor.identity.email if actor.identity else "system"
+    return known_department(session, code, RolloutError)
 
 
 def _item_exists(session: Session, department: Department, key: str) -> bool:
@@ -288,7 +281,7 @@ def attach_evidence_file(
         size=size,
         sha256=sha256,
         stored_name=stored_name,
-        uploaded_by=_actor_email(actor),
+        uploaded_by=actor_email(actor),
     )
     session.add(row)
     session.flush()

@@ -22,7 +22,7 @@ from essor.governance.actions import NotAllowed
 from essor.governance.audit import record
 from essor.knowledge.models import utcnow
 from essor.people.models import Department
-from essor.people.queries import find_department
+from essor.people.queries import known_department
 from essor.rollout.cohorts import is_cohort_member
 from essor.rollout.pilot_models import CATEGORIES, ENTRY_BODY_MAX, ENTRY_TITLE_MAX, JournalEntry
 
@@ -139,10 +139,7 @@ def entries(session: Session, department_id: int) -> list[EntryView]:
 
 # -- writes --------------------------------------------------------------------------------
 def _department(session: Session, code: str) -> Department:
-    department = find_department(session, code)
-    if department is None:
-        raise JournalError(f"unknown department: {code}")
-    return department
+    return known_department(session, code, JournalError)
 
 
 def _text(title: str, body: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from essor.governance.actions import NotAllowed
 from essor.governance.audit import record
 from essor.knowledge.models import utcnow
 from essor.people.models import TRAINING_TIERS, Person
-from essor.people.queries import find_person
+from essor.people.queries import known_person
 from essor.training.models import (
     RESOURCE_KINDS,
     TEXT_MAX,
@@ -230,9 +230,7 @@ def mark_done(session: Session, resource_id: int, *, actor: Reader, done: bool =
 def set_tier(session: Session, email: str, tier: str | None, *, actor: Reader) -> Person:
     """A person's training tier (None: back to the default); whoever manages the person's
     department's rollout may change it. Champions stay ``power`` whatever is stored."""
-    person = find_person(session, email)
-    if person is None:
-        raise TrainingError(f"unknown person: {email}")
+    person = known_person(session, email, TrainingError)
     if not can_manage_rollout(actor, person.department_id):
         raise NotAllowed(
             "you may not change this person's training tier",
