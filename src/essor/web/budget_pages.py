@@ -263,10 +263,7 @@ LineForm = Annotated[dict[str, str], Depends(_line_form)]
 
 
 @router.post("/lines")
-def line_add(
-    request: Request,
-    form: LineForm,
-) -> Response:
+def line_add(request: Request, form: LineForm) -> Response:
     require_identity(request)
     try:
         line = _line(**form)
@@ -338,11 +335,7 @@ def line_edit_page(request: Request, line_id: int) -> Response:
 
 
 @router.post("/lines/{line_id}")
-def line_edit(
-    request: Request,
-    line_id: int,
-    form: LineForm,
-) -> Response:
+def line_edit(request: Request, line_id: int, form: LineForm) -> Response:
     require_identity(request)
     try:
         line = _line(**form)

@@ -306,10 +306,7 @@ WaveForm = Annotated[_Wave, Depends(_wave_form)]
 
 
 @router.post("/cockpit/waves")
-def wave_create(
-    request: Request,
-    form: WaveForm,
-) -> Response:
+def wave_create(request: Request, form: WaveForm) -> Response:
     reader = cockpit_pages.cockpit_reader(request)
     return _waves_form(
         request,
@@ -336,11 +333,7 @@ def wave_assign(
 
 
 @router.post("/cockpit/waves/{wave_id}")
-def wave_update(
-    request: Request,
-    wave_id: int,
-    form: WaveForm,
-) -> Response:
+def wave_update(request: Request, wave_id: int, form: WaveForm) -> Response:
     reader = cockpit_pages.cockpit_reader(request)
     return _waves_form(
         request,
