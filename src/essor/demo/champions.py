@@ -19,6 +19,7 @@ from essor.governance.access import SYSTEM, Reader, identity_of
 from essor.governance.models import RoleGrant
 from essor.knowledge.models import utcnow
 from essor.people.models import Department, Person
+from essor.people.queries import find_person
 from essor.rollout.champions import ChampionPost, create_post
 from essor.settings import Settings
 from essor.training.actions import mark_done, save_resource, save_track
@@ -285,7 +286,7 @@ def seed_champions(session: Session, settings: Settings) -> bool:
     progress = [(p, resources["power"]) for p in it]
     progress += [(p, resources["power"][:3]) for p in cs[:1]]
     progress += [(p, resources["power"][:1]) for p in hr]
-    member = session.scalar(select(Person).where(Person.email == MEMBER_EMAIL))
+    member = find_person(session, MEMBER_EMAIL)
     if member is not None:
         progress.append((member, resources["occasional"][:1]))
     for person, done in progress:
