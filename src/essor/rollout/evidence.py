@@ -296,13 +296,18 @@ def attach_evidence_file(
     return row
 
 
+def _evidence_file(session: Session, file_id: int) -> EvidenceFile:
+    row = session.get(EvidenceFile, file_id)
+    if row is None:
+        raise EvidenceNotFound(f"no evidence file {file_id}")
+    return row
+
+
 def remove_evidence_file(
     session: Session, settings: Settings, file_id: int, *, actor: Reader
 ) -> EvidenceFileView:
     """Delete an evidence file's row now and its bytes once the transaction commits."""
-    row = session.get(EvidenceFile, file_id)
-    if row is None:
-        raise EvidenceNotFound(f"no evidence file {file_id}")
+    row = _evidence_file(session, file_id)
     department = session.get(Department, row.department_id)
     code = department.code if department else str(row.department_id)
     object_id = f"{code}/{row.item_key}"
@@ -364,9 +369,7 @@ def open_evidence_file(
     session: Session, settings: Settings, file_id: int, *, reader: Reader
 ) -> EvidenceDownload:
     """The file and where its bytes are, for whoever may see the department's cockpit page."""
-    row = session.get(EvidenceFile, file_id)
-    if row is None:
-        raise EvidenceNotFound(f"no evidence file {file_id}")
+    row = _evidence_file(session, file_id)
     if not can_see_rollout(reader, row.department_id):
         raise NotAllowed(
             "you may not see this department's rollout",
