@@ -58,6 +58,15 @@ def refuse(request: Request, object_type: str, object_id: str) -> NoReturn:
     raise HTTPException(403, "you may not see this part of the rollout")
 
 
+def overview_reader(request: Request, page: str) -> Reader:
+    """The reader of a page over several departments (overview, waves, support): 403 for
+    someone who sees no department's rollout, audited against ``page``."""
+    reader = cockpit_reader(request)
+    if not may_see_some_rollout(reader):
+        refuse(request, "path", page)
+    return reader
+
+
 def department_or_404(request: Request, code: str) -> Department:
     with read_session(settings_of(request)) as session:
         department = find_department(session, code)
@@ -94,9 +103,7 @@ def next_target(row: DepartmentOverview, today: date) -> NextTarget | None:
 # -- overview ------------------------------------------------------------------------------
 @router.get("/cockpit")
 def cockpit_page(request: Request, wave: str = "") -> Response:
-    reader = cockpit_reader(request)
-    if not may_see_some_rollout(reader):
-        refuse(request, "path", request.url.path)
+    reader = overview_reader(request, request.url.path)
     settings = settings_of(request)
     lang = page_language(request)
     with read_session(settings) as session:
@@ -141,9 +148,7 @@ def cockpit_page(request: Request, wave: str = "") -> Response:
 @router.get("/api/rollout")
 def rollout_api(request: Request) -> Response:
     """The overview as JSON: the same departments the page shows this reader."""
-    reader = cockpit_reader(request)
-    if not may_see_some_rollout(reader):
-        refuse(request, "path", request.url.path)
+    reader = overview_reader(request, request.url.path)
     settings = settings_of(request)
     with read_session(settings) as session:
         rows = overview(session, settings, reader=reader, language=page_language(request))
@@ -233,9 +238,7 @@ def department_view(request: Request, code: str) -> Response:
 
 # -- waves ---------------------------------------------------------------------------------
 def waves_page(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
-    reader = cockpit_reader(request)
-    if not may_see_some_rollout(reader):
-        refuse(request, "path", "/cockpit/waves")
+    reader = overview_reader(request, "/cockpit/waves")
     settings = settings_of(request)
     with read_session(settings) as session:
         rows = overview(session, settings, reader=reader, language=page_language(request))
@@ -260,9 +263,7 @@ def waves_view(request: Request) -> Response:
 
 # -- support -------------------------------------------------------------------------------
 def support_page(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
-    reader = cockpit_reader(request)
-    if not may_see_some_rollout(reader):
-        refuse(request, "path", "/cockpit/support")
+    reader = overview_reader(request, "/cockpit/support")
     settings = settings_of(request)
     with read_session(settings) as session:
         rows = overview(session, settings, reader=reader, language=page_language(request))
