@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,6 +58,19 @@ class _LazyGroup(TyperGroup):
         if cmd_name not in self.commands and cmd_name in _COMMANDS:
             self.commands[cmd_name] = _load(cmd_name)
         return self.commands.get(cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # Typer suggests close names from the commands built so far: none, here.
+        try:
+            return self._click_resolve_command(ctx, args)
+        except click.exceptions.UsageError as exc:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if self.suggest_commands and matches:
+                suggestions = ", ".join(f"{m!r}" for m in matches)
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {suggestions}?"
+            raise
 
 
 def _load(name: str) -> click.Command:
