@@ -584,29 +584,29 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2, default=str))
         return
-    rows: list[list[object]] = []
+    table: list[list[object]] = []
     if "simulate" in figures:
-        rows += [
+        table += [
             ["events simulated", figures["simulate"]["events"]],
             ["simulate (s)", figures["simulate"]["seconds"]],
             ["full rollup (s)", figures["full_rollup"]["seconds"]],
             ["catch-up of a new day (s)", figures["catch_up_new_day"]["seconds"]],
         ]
-    org = figures["organisation_metrics"]
-    rows += [
-        ["organisation_metrics cold / warm (s)", f"{org['cold_s']} / {org['warm_s']}"],
+    om = figures["organisation_metrics"]
+    table += [
+        ["organisation_metrics cold / warm (s)", f"{om['cold_s']} / {om['warm_s']}"],
         ["department metrics cold max (s)", figures["department_metrics"]["cold_max_s"]],
     ]
     for label, page in figures.get("web", {}).items():
-        rows.append(
+        table.append(
             [f"{label} first / best of 3 (s)", f"{page['first_s']} / {page['best_of_3_s']}"]
         )
     if "duckdb" in figures:
-        rows += [
+        table += [
             ["DuckDB load from CSV (s)", figures["duckdb"]["load_s"]],
             ["DuckDB same figures from raw events (s)", figures["duckdb"]["metrics_cold_s"]],
         ]
-    print_table(["step", "figure"], rows)
+    print_table(["step", "figure"], table)
 
 
 if __name__ == "__main__":
