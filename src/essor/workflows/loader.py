@@ -124,13 +124,18 @@ def load_file(path: Path) -> WorkflowDefinition:
     return load_text(text, source)
 
 
+# libyaml's loader when PyYAML has it: the same safe nodes and marks, parsed about ten times
+# faster (the registry reads every workflow file on each page that lists them).
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_text(text: str, source: str = "<workflow>") -> WorkflowDefinition:
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise DefinitionError(
             source, [Problem(1, f"file too big (at most {MAX_FILE_BYTES} bytes)")]
         )
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 1 if mark is not None else 1
