@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -180,16 +181,26 @@ def test_directory_and_visibilities(seeded: Seeded) -> None:
 def test_demo_is_mid_rollout(seeded: Seeded) -> None:
     from sqlalchemy import func, select
 
+    from essor.budget.models import CostLine
     from essor.demo.seed import seed_demo
     from essor.governance.access import SYSTEM
+    from essor.people.queries import find_department
     from essor.rollout.models import StageChange
-    from essor.rollout.queries import overview
+    from essor.rollout.queries import overview, stage_history
 
     with read_session(seeded.settings) as s:
         stages = {r.code: r.stage for r in overview(s, seeded.settings, reader=SYSTEM)}
         moves = s.execute(select(func.count()).select_from(StageChange)).scalar_one()
     assert stages["IT"] == "adopted" and stages["CS"] == "rolling_out" and stages["HR"] == "pilot"
     assert {stages[c] for c in ("SALES", "OPS", "FIN", "TRAIN")} == {"planned"}
+    # The history is spread over the past months, in stage order, never all on seeding day.
+    with read_session(seeded.settings) as s:
+        it = stage_history(s, find_department(s, "IT").id)  # type: ignore[union-attr]
+        lines = s.scalar(select(func.count()).select_from(CostLine))
+    days = [(date.today() - datetime.fromisoformat(m.at).date()).days for m in it]
+    assert [m.to_stage for m in it] == ["pilot", "rolling_out", "adopted"]
+    assert days == [120, 96, 42]
+    assert lines  # the demo budget has its example cost lines
     seed_demo(seeded.settings)  # seeding again keeps the rollout as it is
     with read_session(seeded.settings) as s:
         assert s.execute(select(func.count()).select_from(StageChange)).scalar_one() == moves

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from essor.demo.rollout import MOVED_DAYS_AGO
 from essor.governance.access import Reader, identity_of
 from essor.governance.models import RoleGrant
 from essor.people.models import Department, Person
@@ -26,7 +27,8 @@ COHORT_SIZE = 20
 # objections. Assigned in directory order, so the mix is the same at every seeding.
 E, N, S = "enthusiast", "neutral", "sceptic"
 ATTITUDES = (E, N, S, E, N, N, E, S, N, E, S, N, E, N, S, E, N, S, E, N)
-PILOT_DAYS_AGO = 63  # the pilot started nine weeks before the demo was seeded
+# The pilot started nine weeks before the demo was seeded (its stage move says so too).
+PILOT_DAYS_AGO = MOVED_DAYS_AGO[("HR", "pilot")]
 
 # (days after the pilot start, author: "champion" or a cohort index, category, title, body,
 #  index of the problem it resolves among the problems listed before it)

@@ -6,7 +6,7 @@ Seeded once: if any stage change exists, the rollout is left as people made it s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,6 +48,16 @@ WAVES = [
 ]
 # department -> number of stage moves from "planned"
 STAGES = {"IT": 3, "CS": 2, "HR": 1}
+# When each demo move happened, in days before seeding, so the stage history, the milestones
+# of the executive report and the simulated usage (which starts with each stage) agree.
+MOVED_DAYS_AGO = {
+    ("IT", "pilot"): 120,
+    ("IT", "rolling_out"): 96,
+    ("IT", "adopted"): 42,
+    ("CS", "pilot"): 100,
+    ("CS", "rolling_out"): 50,
+    ("HR", "pilot"): 63,
+}
 DONE_ITEMS = {
     "IT": ["budget_model", "training_approach", "executive_sponsorship", "success_metrics"],
     "CS": ["budget_model", "executive_sponsorship"],
@@ -108,4 +118,14 @@ def seed_rollout(session: Session, settings: Settings) -> bool:
                 reason="Demo history: moved on with the steering committee's agreement",
                 settings=settings,
             )
+    session.flush()
+    now = datetime.now(UTC)
+    history = session.execute(
+        select(StageChange, Department.code).join(
+            Department, Department.id == StageChange.department_id
+        )
+    )
+    for move, code in history:
+        if (code, move.to_stage) in MOVED_DAYS_AGO:
+            move.at = now - timedelta(days=MOVED_DAYS_AGO[(code, move.to_stage)])
     return True

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from essor.analytics.simulate import seed_demo_usage
+from essor.budget.demo import seed_budget
 from essor.db import read_session, write_session
 from essor.demo.accounts import ensure_demo_accounts
 from essor.demo.champions import seed_champions
@@ -91,6 +92,7 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
         seed_rollout(session, settings)
         seed_champions(session, settings)
         seed_pilot(session, settings)
+        seed_budget(session)
     with write_session(settings) as session:
         seed_demo_usage(session, settings)  # months of usage, marked mode="simulated"
     documents = _document_counts(settings)
