@@ -199,7 +199,7 @@ def test_demo_is_mid_rollout(seeded: Seeded) -> None:
         lines = s.scalar(select(func.count()).select_from(CostLine))
     days = [(date.today() - datetime.fromisoformat(m.at).date()).days for m in it]
     assert [m.to_stage for m in it] == ["pilot", "rolling_out", "adopted"]
-    assert days == [120, 96, 42]
+    assert days == [120, 96, 21]
     assert lines  # the demo budget has its example cost lines
     seed_demo(seeded.settings)  # seeding again keeps the rollout as it is
     with read_session(seeded.settings) as s:

@@ -365,3 +365,29 @@ def test_pages_show_what_essor_metrics_prints(site: tuple[str, Settings]) -> Non
     assert figures["employees_helped"] == str(impact["employees_helped"])
     assert float(figures["hours_saved"]) == impact["minutes_saved"] / 60
     assert figures["sustainability"] == printed["sustainability"]["status"] == "growing"
+
+
+def test_report_states_the_break_even_as_the_budget_page_judges_it(
+    client: httpx.Client, web_settings: Settings
+) -> None:
+    """A break-even beyond the whole headcount is no break-even: the report says which pricing
+    is cheaper instead of quoting a share of people above 100 %."""
+    from essor.analytics.periods import default_period as period_now
+    from essor.analytics.rollups import catch_up
+    from essor.budget.queries import budget_report
+    from essor.db import read_session
+
+    catch_up(web_settings)
+    period = period_now()
+    with read_session(web_settings) as session:
+        report = budget_report(session, web_settings, start=period.start, end=period.end)
+    assert report.projection is not None  # the demo has cost lines and pilot usage
+    sentences = {
+        "crosses": "Usage-based costs what per-seat does at",
+        "usage_cheaper": "Usage-based pricing costs less than per-seat pricing at any adoption",
+        "per_seat_cheaper": "Per-seat pricing costs less than usage-based pricing at any",
+    }
+    page = client.get("/reports/executive").text
+    verdict = report.projection.break_even_verdict
+    assert sentences[verdict] in page
+    assert all(s not in page for v, s in sentences.items() if v != verdict)

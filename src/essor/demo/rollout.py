@@ -53,7 +53,7 @@ STAGES = {"IT": 3, "CS": 2, "HR": 1}
 MOVED_DAYS_AGO = {
     ("IT", "pilot"): 120,
     ("IT", "rolling_out"): 96,
-    ("IT", "adopted"): 42,
+    ("IT", "adopted"): 21,
     ("CS", "pilot"): 100,
     ("CS", "rolling_out"): 50,
     ("HR", "pilot"): 63,

@@ -195,6 +195,8 @@ class BudgetSummary:
     cost_per_hour_saved: float | None
     break_even_people: float | None
     break_even_depth: float | None
+    # "crosses", "usage_cheaper" or "per_seat_cheaper" (budget.projection); None when withheld.
+    break_even_verdict: str | None
     min_group_size: int
 
     @property
@@ -266,6 +268,7 @@ def budget_summary(session: Session, settings: Settings, period: Period) -> Budg
         cost_per_hour_saved=p.usage.cost_per_hour_saved if p else None,
         break_even_people=p.break_even_active_people if p else None,
         break_even_depth=p.break_even_depth if p else None,
+        break_even_verdict=p.break_even_verdict if p else None,
         min_group_size=report.min_group_size,
     )
 

@@ -155,6 +155,10 @@ DASHBOARD_STRINGS: dict[str, dict[str, str]] = {
         "report.budget.per_hour": "Cost per hour saved (usage-based, everyone)",
         "report.budget.break_even": "Usage-based costs what per-seat does at {people} active "
         "people ({depth} of the headcount).",
+        "report.budget.usage_cheaper": "Usage-based pricing costs less than per-seat pricing at "
+        "any adoption, up to everyone.",
+        "report.budget.per_seat_cheaper": "Per-seat pricing costs less than usage-based pricing "
+        "at any adoption.",
         "report.budget.withheld": "The projection is hidden: the pilot departments have fewer "
         "than {n} people or active people.",
         "report.budget.none": "No figure.",
@@ -312,6 +316,10 @@ DASHBOARD_STRINGS: dict[str, dict[str, str]] = {
         "report.budget.per_hour": "Coût par heure gagnée (à l'usage, tout le monde)",
         "report.budget.break_even": "Le prix à l'usage coûte autant que le prix par siège à "
         "{people} personnes actives ({depth} de l'effectif).",
+        "report.budget.usage_cheaper": "Le prix à l'usage coûte moins que le prix par siège "
+        "quelle que soit l'adoption, jusqu'à l'effectif entier.",
+        "report.budget.per_seat_cheaper": "Le prix par siège coûte moins que le prix à l'usage "
+        "quelle que soit l'adoption.",
         "report.budget.withheld": "La projection est masquée : les services pilotes comptent "
         "moins de {n} personnes ou personnes actives.",
         "report.budget.none": "Aucun chiffre.",
