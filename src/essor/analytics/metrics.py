@@ -13,445 +13,55 @@ A group smaller than ``privacy_min_group_size`` (never below 3) shows no figures
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from fractions import Fraction
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from essor.analytics.metric_results import (
+    DECLINING,
+    GROWING,
+    MIN_WEEKS_OF_DATA,
+    NO_HEADCOUNT,
+    STABLE,
+    TOO_EARLY,
+    TOO_SMALL,
+    TREND_THRESHOLD,
+    WITHHELD,
+    DepartmentMetrics,
+    Impact,
+    OrgMetrics,
+    QuestionStats,
+    Sustainability,
+    Tokens,
+    UnknownDepartment,
+    WeekPoint,
+    WorkflowStats,
+    min_group_size,
+)
 from essor.analytics.periods import TREND_WEEKS, Period, complete_weeks, default_period
 from essor.analytics.rollup_models import (
     ALL_DEPARTMENTS,
     QUESTIONS,
     UsageDay,
-    UsagePersonDay,
-    UsageRollupState,
-    UsageWeek,
 )
+from essor.analytics.rollup_reads import (
+    Sums,
+    active_people,
+    first_active_day,
+    helped_people,
+    read_day_sums,
+    rollup_cursor,
+    weekly_active_people,
+    workflow_people,
+)
+from essor.analytics.trend import sustainability, withheld_trend
 from essor.people.models import Department
 from essor.people.queries import headcount_by_department
 from essor.settings import Settings
 from essor.workflows.registry import Registry, load_registry
-
-TOO_SMALL = "too_small"  # the group has fewer people than the privacy threshold
-NO_HEADCOUNT = "no_headcount"  # nobody in the department is employed on the period's last day
-
-GROWING = "growing"
-STABLE = "stable"
-DECLINING = "declining"
-TOO_EARLY = "too_early"
-WITHHELD = "withheld"
-TREND_THRESHOLD = Fraction(2, 100)
-MIN_WEEKS_OF_DATA = 4
-
-
-class UnknownDepartment(ValueError):
-    pass
-
-
-def min_group_size(settings: Settings) -> int:
-    return max(3, settings.privacy_min_group_size)
-
-
-# -- results -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class WeekPoint:
-    monday: date
-    active: int
-    has_data: bool  # the week ends on or after the scope's first value event
-
-    def as_dict(self) -> dict[str, object]:
-        return {"week": self.monday.isoformat(), "active": self.active, "has_data": self.has_data}
-
-
-@dataclass(frozen=True)
-class Sustainability:
-    """Trend of weekly active people over the last 8 complete ISO weeks before the period's
-    end. ``slope`` is people per week; ``relative_slope`` is slope ÷ mean (0.02 = +2 %/week)."""
-
-    status: str  # growing | stable | declining | too_early | withheld
-    weeks_of_data: int
-    slope: float | None
-    relative_slope: float | None
-    weeks: tuple[WeekPoint, ...]
-    reason: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "status": self.status,
-            "weeks_of_data": self.weeks_of_data,
-            "slope": self.slope,
-            "relative_slope": self.relative_slope,
-            "weeks": [w.as_dict() for w in self.weeks],
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class Impact:
-    minutes_saved: int
-    tickets_avoided: int
-    employees_helped: int
-
-    @property
-    def hours_saved(self) -> float:
-        return self.minutes_saved / 60
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "minutes_saved": self.minutes_saved,
-            "hours_saved": round(self.hours_saved, 2),
-            "tickets_avoided": self.tickets_avoided,
-            "employees_helped": self.employees_helped,
-        }
-
-
-@dataclass(frozen=True)
-class Tokens:
-    prompt: int
-    completion: int
-
-    def as_dict(self) -> dict[str, object]:
-        return {"prompt": self.prompt, "completion": self.completion}
-
-
-@dataclass(frozen=True)
-class DepartmentMetrics:
-    department_id: int
-    code: str
-    name: str
-    headcount: int
-    active: int | None
-    depth: float | None
-    counts_for_breadth: bool | None
-    diversity: int | None
-    diversity_workflows: tuple[str, ...] | None
-    impact: Impact | None
-    tokens: Tokens | None
-    sustainability: Sustainability
-    reason: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "code": self.code,
-            "name": self.name,
-            "headcount": self.headcount,
-            "active": self.active,
-            "depth": self.depth,
-            "counts_for_breadth": self.counts_for_breadth,
-            "diversity": self.diversity,
-            "diversity_workflows": (
-                list(self.diversity_workflows) if self.diversity_workflows is not None else None
-            ),
-            "impact": self.impact.as_dict() if self.impact else None,
-            "tokens": self.tokens.as_dict() if self.tokens else None,
-            "sustainability": self.sustainability.as_dict(),
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class WorkflowStats:
-    """One workflow in the scope and period. Figures are withheld when 1 to
-    ``min_group_size - 1`` people ran it (a handful of people's usage would be readable)."""
-
-    workflow_id: str
-    title: str | None  # English title from the registry; None for a workflow no longer there
-    status: str | None
-    estimate_minutes: int
-    runs: int | None
-    people: int | None
-    abstained: int | None
-    helpful: int | None
-    unhelpful: int | None
-    minutes_saved: int | None
-    tickets_avoided: int | None
-    counts_for_diversity: bool
-    reason: str | None = None
-
-    @property
-    def unhelpful_share(self) -> float | None:
-        """Unhelpful ÷ feedback saying helpful or not (None without such feedback)."""
-        if self.helpful is None or self.unhelpful is None:
-            return None
-        rated = self.helpful + self.unhelpful
-        return self.unhelpful / rated if rated else None
-
-    @property
-    def abstention_share(self) -> float | None:
-        if not self.runs or self.abstained is None:
-            return None
-        return self.abstained / self.runs
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "workflow_id": self.workflow_id,
-            "title": self.title,
-            "status": self.status,
-            "estimate_minutes": self.estimate_minutes,
-            "runs": self.runs,
-            "people": self.people,
-            "abstained": self.abstained,
-            "helpful": self.helpful,
-            "unhelpful": self.unhelpful,
-            "unhelpful_share": self.unhelpful_share,
-            "abstention_share": self.abstention_share,
-            "minutes_saved": self.minutes_saved,
-            "tickets_avoided": self.tickets_avoided,
-            "counts_for_diversity": self.counts_for_diversity,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class QuestionStats:
-    """Questions asked outside workflows."""
-
-    answered: int
-    abstained: int
-    helpful: int
-    unhelpful: int
-    minutes_saved: int
-    tickets_avoided: int
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "answered": self.answered,
-            "abstained": self.abstained,
-            "helpful": self.helpful,
-            "unhelpful": self.unhelpful,
-            "minutes_saved": self.minutes_saved,
-            "tickets_avoided": self.tickets_avoided,
-        }
-
-
-@dataclass(frozen=True)
-class OrgMetrics:
-    """The metrics of the organisation, or of one department (``department`` is its code)."""
-
-    period: Period
-    department: str | None
-    min_group_size: int
-    headcount: int
-    active: int | None
-    depth: float | None
-    breadth: float | None
-    breadth_departments: int | None  # departments whose depth reaches the threshold
-    departments_in_scope: int  # departments with at least the minimum group size
-    diversity: int | None
-    diversity_workflows: tuple[str, ...] | None
-    impact: Impact | None
-    tokens: Tokens | None
-    questions: QuestionStats | None
-    sustainability: Sustainability
-    departments: tuple[DepartmentMetrics, ...]
-    workflows: tuple[WorkflowStats, ...]
-    rollup_last_event_id: int
-    cohorts: dict[str, object] | None = None
-    reason: str | None = None
-    thresholds: dict[str, object] = field(default_factory=dict)
-
-    def department_named(self, code: str) -> DepartmentMetrics | None:
-        return next((d for d in self.departments if d.code.casefold() == code.casefold()), None)
-
-    def workflow(self, workflow_id: str) -> WorkflowStats | None:
-        return next((w for w in self.workflows if w.workflow_id == workflow_id), None)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "period": self.period.as_dict(),
-            "department": self.department,
-            "min_group_size": self.min_group_size,
-            "thresholds": self.thresholds,
-            "headcount": self.headcount,
-            "active": self.active,
-            "depth": self.depth,
-            "breadth": self.breadth,
-            "breadth_departments": self.breadth_departments,
-            "departments_in_scope": self.departments_in_scope,
-            "diversity": self.diversity,
-            "diversity_workflows": (
-                list(self.diversity_workflows) if self.diversity_workflows is not None else None
-            ),
-            "impact": self.impact.as_dict() if self.impact else None,
-            "tokens": self.tokens.as_dict() if self.tokens else None,
-            "questions": self.questions.as_dict() if self.questions else None,
-            "sustainability": self.sustainability.as_dict(),
-            "departments": [d.as_dict() for d in self.departments],
-            "workflows": [w.as_dict() for w in self.workflows],
-            "cohorts": self.cohorts,
-            "rollup_last_event_id": self.rollup_last_event_id,
-            "reason": self.reason,
-        }
-
-
-# -- rollup reads --------------------------------------------------------------------------
-def _in(name: str) -> Any:
-    return bindparam(name, expanding=True)
-
-
-_ACTIVE = text(
-    "SELECT department_id, COUNT(*) FROM usage_person_day "
-    "WHERE department_id IN :ids AND day BETWEEN :a AND :b AND COALESCE(prev_day, -1) < :a "
-    "GROUP BY department_id"
-).bindparams(_in("ids"))
-# People active in the period none of whose value events helped: their active days all have
-# helped_events = 0. Few people are in that case, so the NOT EXISTS probes stay few.
-_NOT_HELPED = text(
-    "SELECT c.department_id, COUNT(*) FROM (SELECT DISTINCT department_id, person_id "
-    "FROM usage_person_day WHERE department_id IN :ids AND day BETWEEN :a AND :b "
-    "AND helped_events = 0) c WHERE NOT EXISTS (SELECT 1 FROM usage_person_day u "
-    "WHERE u.department_id = c.department_id AND u.person_id = c.person_id "
-    "AND u.day BETWEEN :a AND :b AND u.helped_events > 0) GROUP BY c.department_id"
-).bindparams(_in("ids"))
-_WORKFLOW_PEOPLE = text(
-    "SELECT workflow_id, department_id, COUNT(*) FROM usage_workflow_person_day "
-    "WHERE workflow_id IN :wfs AND department_id IN :ids AND day BETWEEN :a AND :b "
-    "AND COALESCE(prev_day, -1) < :a GROUP BY workflow_id, department_id"
-).bindparams(_in("wfs"), _in("ids"))
-
-
-def active_people(
-    session: Session, period: Period, department_ids: Sequence[int]
-) -> dict[int, int]:
-    """Distinct people with a value event in the period, per department id (id 0: anywhere in
-    the organisation, counting once someone active in two departments)."""
-    rows = session.execute(
-        _ACTIVE, {"ids": list(department_ids), "a": period.first, "b": period.last}
-    )
-    found = {int(d): int(n) for d, n in rows}
-    return {d: found.get(d, 0) for d in department_ids}
-
-
-def helped_people(
-    session: Session, period: Period, department_ids: Sequence[int], active: dict[int, int]
-) -> dict[int, int]:
-    """Employees helped: active people with at least one value event not marked unhelpful."""
-    rows = session.execute(
-        _NOT_HELPED, {"ids": list(department_ids), "a": period.first, "b": period.last}
-    )
-    not_helped = {int(d): int(n) for d, n in rows}
-    return {d: active.get(d, 0) - not_helped.get(d, 0) for d in department_ids}
-
-
-def workflow_people(
-    session: Session, period: Period, workflow_ids: Sequence[str], department_ids: Sequence[int]
-) -> dict[tuple[str, int], int]:
-    """Distinct people who ran each workflow in the period, per (workflow id, department id)."""
-    if not workflow_ids:
-        return {}
-    rows = session.execute(
-        _WORKFLOW_PEOPLE,
-        {
-            "wfs": list(workflow_ids),
-            "ids": list(department_ids),
-            "a": period.first,
-            "b": period.last,
-        },
-    )
-    return {(str(w), int(d)): int(n) for w, d, n in rows}
-
-
-def weekly_active_people(
-    session: Session, end: date, department_ids: Sequence[int], weeks: int = TREND_WEEKS
-) -> dict[int, list[tuple[date, int]]]:
-    """Active people per complete ISO week (the last ``weeks`` before ``end``), per department
-    id, oldest week first."""
-    mondays = complete_weeks(end, weeks)
-    rows = session.execute(
-        select(UsageWeek.department_id, UsageWeek.week, UsageWeek.active).where(
-            UsageWeek.department_id.in_(list(department_ids)),
-            UsageWeek.week.between(mondays[0].toordinal(), mondays[-1].toordinal()),
-        )
-    )
-    found = {(int(d), int(w)): int(n) for d, w, n in rows}
-    return {d: [(m, found.get((d, m.toordinal()), 0)) for m in mondays] for d in department_ids}
-
-
-def first_active_day(session: Session, department_id: int, end: date) -> date | None:
-    """The scope's first day with a value event, on or before ``end``."""
-    day = session.scalar(
-        select(func.min(UsagePersonDay.day)).where(
-            UsagePersonDay.department_id == department_id, UsagePersonDay.day <= end.toordinal()
-        )
-    )
-    return date.fromordinal(day) if day is not None else None
-
-
-@dataclass
-class _Sums:
-    questions: int = 0
-    questions_abstained: int = 0
-    runs: int = 0
-    runs_abstained: int = 0
-    runs_estimated: int = 0
-    own_minutes: int = 0
-    helpful: int = 0
-    unhelpful: int = 0
-    tickets_avoided: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    def add(self, other: _Sums) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def minutes(self, estimate: int) -> int:
-        return self.own_minutes + self.runs_estimated * estimate
-
-
-def _day_sums(session: Session, period: Period) -> dict[tuple[int, str], _Sums]:
-    t = UsageDay
-    names = list(_Sums.__dataclass_fields__)
-    rows = session.execute(
-        select(t.department_id, t.workflow_key, *(func.sum(getattr(t, n)) for n in names))
-        .where(t.day.between(period.first, period.last))
-        .group_by(t.department_id, t.workflow_key)
-    )
-    out: dict[tuple[int, str], _Sums] = {}
-    for department_id, key, *values in rows:
-        out[(int(department_id), str(key))] = _Sums(*(int(v or 0) for v in values))
-    return out
-
-
-# -- sustainability ------------------------------------------------------------------------
-def sustainability(points: Sequence[tuple[date, int]], first_day: date | None) -> Sustainability:
-    """The trend of weekly active people (``points``: the last 8 complete weeks, oldest first).
-
-    Weeks of data are the weeks among them that end on or after the scope's first value event;
-    under 4 it is too early. Otherwise the least-squares slope over those weeks (x = 0, 1, ...)
-    is divided by their mean: growing from +2 %/week, declining from −2 %/week, else stable.
-    Computed in exact fractions, so a trend of exactly 2 % is growing.
-    """
-    weeks = tuple(
-        WeekPoint(m, n, first_day is not None and m + timedelta(days=6) >= first_day)
-        for m, n in points
-    )
-    with_data = [w.active for w in weeks if w.has_data]
-    if len(with_data) < MIN_WEEKS_OF_DATA:
-        return Sustainability(TOO_EARLY, len(with_data), None, None, weeks)
-    n = len(with_data)
-    mean_x = Fraction(n - 1, 2)
-    mean_y = Fraction(sum(with_data), n)
-    covariance = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(with_data))
-    variance = sum((x - mean_x) ** 2 for x in range(n))
-    slope = Fraction(covariance) / Fraction(variance)
-    if mean_y == 0:
-        return Sustainability(STABLE, n, 0.0, 0.0, weeks)
-    relative = slope / mean_y
-    if relative >= TREND_THRESHOLD:
-        status = GROWING
-    elif relative <= -TREND_THRESHOLD:
-        status = DECLINING
-    else:
-        status = STABLE
-    return Sustainability(status, n, float(slope), float(relative), weeks)
-
-
-def _withheld_trend(reason: str) -> Sustainability:
-    return Sustainability(WITHHELD, 0, None, None, (), reason)
 
 
 # -- the metrics ---------------------------------------------------------------------------
@@ -480,7 +90,7 @@ _AT_LEAST = text(
 
 
 def _diversity(
-    sums: dict[str, _Sums],
+    sums: dict[str, Sums],
     people: Callable[[str], int],
     registry: Registry,
     settings: Settings,
@@ -513,17 +123,17 @@ def _people_up_to(
 
 
 def _scope_sums(
-    day_sums: dict[tuple[int, str], _Sums], department_id: int | None
-) -> dict[str, _Sums]:
+    day_sums: dict[tuple[int, str], Sums], department_id: int | None
+) -> dict[str, Sums]:
     """Sums per workflow key, for one department or (None) the whole organisation."""
-    out: dict[str, _Sums] = {}
+    out: dict[str, Sums] = {}
     for (d, key), s in day_sums.items():
         if department_id is None or d == department_id:
-            out.setdefault(key, _Sums()).add(s)
+            out.setdefault(key, Sums()).add(s)
     return out
 
 
-def _impact(sums: dict[str, _Sums], registry: Registry, helped: int) -> Impact:
+def _impact(sums: dict[str, Sums], registry: Registry, helped: int) -> Impact:
     minutes = tickets = 0
     for key, s in sums.items():
         definition = registry.get(key) if key != QUESTIONS else None
@@ -532,13 +142,13 @@ def _impact(sums: dict[str, _Sums], registry: Registry, helped: int) -> Impact:
     return Impact(minutes, tickets, helped)
 
 
-def _tokens(sums: Iterable[_Sums]) -> Tokens:
+def _tokens(sums: Iterable[Sums]) -> Tokens:
     totals = list(sums)
     return Tokens(sum(s.prompt_tokens for s in totals), sum(s.completion_tokens for s in totals))
 
 
 def _workflow_rows(
-    sums: dict[str, _Sums],
+    sums: dict[str, Sums],
     people: dict[str, int],
     registry: Registry,
     diverse: Sequence[str],
@@ -549,7 +159,7 @@ def _workflow_rows(
     for workflow_id in ids:
         definition = registry.get(workflow_id)
         estimate = definition.minutes_saved if definition else 0
-        s = sums.get(workflow_id, _Sums())
+        s = sums.get(workflow_id, Sums())
         n = people.get(workflow_id, 0)
         common: dict[str, Any] = {
             "workflow_id": workflow_id,
@@ -588,8 +198,8 @@ def _workflow_rows(
     return tuple(rows)
 
 
-def _questions(sums: dict[str, _Sums]) -> QuestionStats:
-    s = sums.get(QUESTIONS, _Sums())
+def _questions(sums: dict[str, Sums]) -> QuestionStats:
+    s = sums.get(QUESTIONS, Sums())
     return QuestionStats(
         s.questions,
         s.questions_abstained,
@@ -602,11 +212,6 @@ def _questions(sums: dict[str, _Sums]) -> QuestionStats:
 
 def _ratio(active: int, headcount: int) -> float | None:
     return active / headcount if headcount else None
-
-
-def rollup_cursor(session: Session) -> int:
-    cursor = session.scalar(select(UsageRollupState.last_event_id).where(UsageRollupState.id == 1))
-    return int(cursor or 0)
 
 
 def organisation_metrics(
@@ -640,7 +245,7 @@ def organisation_metrics(
     ids = sorted({scope_id, *(d.id for d in departments)})
     active = active_people(session, period, ids)
     helped = helped_people(session, period, ids, active)
-    day_sums = _day_sums(session, period)
+    day_sums = read_day_sums(session, period)
     workflow_ids = sorted({*registry.definitions, *(k for _, k in day_sums if k != QUESTIONS)})
     # Exact people per workflow for the scope only; departments' diversity counts up to the
     # threshold (see _people_up_to), which spares scanning every department's runs.
@@ -680,7 +285,7 @@ def organisation_metrics(
                     None,
                     None,
                     None,
-                    _withheld_trend(reason),
+                    withheld_trend(reason),
                     reason,
                 )
             )
@@ -730,7 +335,7 @@ def organisation_metrics(
             None,
             None,
             None,
-            _withheld_trend(reason),
+            withheld_trend(reason),
             tuple(rows),
             (),
             cursor,
@@ -891,3 +496,40 @@ def workflow_weeks(
             WorkflowWeek(monday, runs, n, abstained, helpful, unhelpful, own + estimated * estimate)
         )
     return out
+
+
+# The metrics API (docs/metrics.md) keeps one import path; results, rollup reads and the trend
+# live in their own modules.
+__all__ = [
+    "DECLINING",
+    "GROWING",
+    "MIN_WEEKS_OF_DATA",
+    "NO_HEADCOUNT",
+    "STABLE",
+    "TOO_EARLY",
+    "TOO_SMALL",
+    "TREND_THRESHOLD",
+    "WITHHELD",
+    "DepartmentMetrics",
+    "Impact",
+    "OrgMetrics",
+    "QuestionStats",
+    "Sustainability",
+    "Tokens",
+    "UnknownDepartment",
+    "WeekPoint",
+    "WorkflowStats",
+    "WorkflowWeek",
+    "active_people",
+    "department_metrics",
+    "first_active_day",
+    "helped_people",
+    "min_group_size",
+    "organisation_metrics",
+    "rollup_cursor",
+    "sustainability",
+    "weekly_active_people",
+    "workflow_people",
+    "workflow_stats",
+    "workflow_weeks",
+]
