@@ -39,6 +39,9 @@ ROLLUP_TABLES = {
     "ix_usage_person_day_unhelped",
     "usage_person_day",
     "usage_workflow_person_day",
+    "usage_person_link",
+    "usage_workflow_link",
+    "ix_person_employment",
     "usage_rollup_state",
 }
 
@@ -299,3 +302,25 @@ def test_a_current_catch_up_does_nothing(settings: Settings) -> None:
     assert catch_up(settings).events == 1
     again = catch_up(settings)
     assert (again.events, again.batches) == (0, 0)
+
+
+def test_the_link_counts_migration_fills_them_from_existing_rollups(settings: Settings) -> None:
+    """A database rolled up before migration 0017 gets its link counts from its person-day
+    rows, the same as rolling up from scratch."""
+    from alembic import command
+
+    from essor.migrate import alembic_config, upgrade
+
+    rng = random.Random(7)
+    org = _org(settings)
+    ids: list[int] = []
+    _random_stream(org, rng, 120, date(2026, 3, 2), ids)
+    catch_up(settings, batch_size=30)
+    expected = reference_rollups(settings)
+    assert expected["usage_person_link"] and expected["usage_workflow_link"]
+    cfg = alembic_config()
+    with get_engine(settings).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+    upgrade(settings)
+    assert stored_rollups(settings) == expected

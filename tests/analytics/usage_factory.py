@@ -3,7 +3,7 @@ reference computation of the rollups straight from the raw events."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +16,9 @@ from essor.analytics.rollup_models import (
     NO_DEPARTMENT,
     UsageDay,
     UsagePersonDay,
+    UsagePersonLink,
     UsageWeek,
+    UsageWorkflowLink,
     UsageWorkflowPersonDay,
 )
 from essor.db import read_session, write_session
@@ -161,7 +163,16 @@ def reference_rollups(settings: Settings) -> dict[str, set[tuple[Any, ...]]]:
         weeks[(day - (day - 1) % 7, d)].add(person)
     p_prev = prev(list(people))
     w_prev = prev(list(workflows))
+    # Link counts: person-day rows per key and previous day (-1: none), the person left out.
+    person_links: Counter[tuple[Any, ...]] = Counter()
+    for key, before in p_prev.items():
+        person_links[(key[0], key[2], -1 if before is None else before)] += 1
+    workflow_links: Counter[tuple[Any, ...]] = Counter()
+    for key, before in w_prev.items():
+        workflow_links[(key[0], key[1], key[3], -1 if before is None else before)] += 1
     return {
+        "usage_person_link": {(*k, n) for k, n in person_links.items()},
+        "usage_workflow_link": {(*k, n) for k, n in workflow_links.items()},
         "usage_day": {(*k, *v) for k, v in days.items()},
         "usage_person_day": {(*k, p_prev[k], *v) for k, v in people.items()},
         "usage_workflow_person_day": {(*k, w_prev[k], r) for k, r in workflows.items()},
@@ -202,6 +213,14 @@ def stored_rollups(settings: Settings) -> dict[str, set[tuple[Any, ...]]]:
         week_counts = session.execute(
             select(UsageWeek.week, UsageWeek.department_id, UsageWeek.active)
         ).all()
+        pl = UsagePersonLink
+        person_links = session.execute(
+            select(pl.department_id, pl.day, pl.prev_day, pl.people)
+        ).all()
+        wl = UsageWorkflowLink
+        workflow_links = session.execute(
+            select(wl.workflow_id, wl.department_id, wl.day, wl.prev_day, wl.people)
+        ).all()
     for day, week in weeks:
         assert date.fromordinal(week).weekday() == 0 and 0 <= day - week < 7
     return {
@@ -209,4 +228,6 @@ def stored_rollups(settings: Settings) -> dict[str, set[tuple[Any, ...]]]:
         "usage_person_day": set(people),
         "usage_workflow_person_day": set(workflows),
         "usage_week": {tuple(w) for w in week_counts},
+        "usage_person_link": {tuple(r) for r in person_links},
+        "usage_workflow_link": {tuple(r) for r in workflow_links},
     }

@@ -12,7 +12,7 @@ A group smaller than ``privacy_min_group_size`` (never below 3) shows no figures
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -50,7 +50,7 @@ from essor.analytics.rollup_models import (
 from essor.analytics.rollup_reads import (
     Sums,
     active_people,
-    first_active_day,
+    first_active_days,
     helped_people,
     read_day_sums,
     rollup_cursor,
@@ -82,44 +82,23 @@ def _departments(session: Session, on: date) -> tuple[list[_Dept], int]:
     return departments, sum(counts.values())
 
 
-_AT_LEAST = text(
-    "SELECT COUNT(*) FROM (SELECT 1 FROM usage_workflow_person_day WHERE workflow_id = :wf "
-    "AND department_id = :d AND day BETWEEN :a AND :b AND COALESCE(prev_day, -1) < :a "
-    "LIMIT :n) AS enough"
-)
-
-
 def _diversity(
     sums: dict[str, Sums],
-    people: Callable[[str], int],
+    people: dict[str, int],
     registry: Registry,
     settings: Settings,
 ) -> tuple[str, ...]:
-    """Production workflows with enough runs (from the sums) by enough people (``people``
-    answers at least up to ``diversity_min_people``)."""
+    """Production workflows with enough runs (from the sums) by enough people."""
     out = []
     for workflow_id, s in sums.items():
         definition = registry.get(workflow_id)
         if definition is None or definition.status != "production":
             continue
         if s.runs >= settings.diversity_min_runs and (
-            people(workflow_id) >= settings.diversity_min_people
+            people.get(workflow_id, 0) >= settings.diversity_min_people
         ):
             out.append(workflow_id)
     return tuple(sorted(out))
-
-
-def _people_up_to(
-    session: Session, period: Period, department_id: int, n: int
-) -> Callable[[str], int]:
-    """Distinct people who ran a workflow in the period, counted only up to ``n``: a
-    department's diversity needs no more, and the count stops after ``n`` index entries."""
-
-    def count(workflow_id: str) -> int:
-        params = {"wf": workflow_id, "d": department_id, "a": period.first, "b": period.last}
-        return int(session.scalar(_AT_LEAST, {**params, "n": n}) or 0)
-
-    return count
 
 
 def _scope_sums(
@@ -247,18 +226,15 @@ def organisation_metrics(
     helped = helped_people(session, period, ids, active)
     day_sums = read_day_sums(session, period)
     workflow_ids = sorted({*registry.definitions, *(k for _, k in day_sums if k != QUESTIONS)})
-    # Exact people per workflow for the scope only; departments' diversity counts up to the
-    # threshold (see _people_up_to), which spares scanning every department's runs.
-    people = workflow_people(session, period, workflow_ids, [scope_id])
+    people = workflow_people(session, period, workflow_ids, ids)
     weekly = weekly_active_people(session, period.end, ids)
+    first_days = first_active_days(session, ids, period.end)
 
     def people_of(department_id: int) -> dict[str, int]:
         return {w: n for (w, d), n in people.items() if d == department_id}
 
     def trend(department_id: int) -> Sustainability:
-        return sustainability(
-            weekly[department_id], first_active_day(session, department_id, period.end)
-        )
+        return sustainability(weekly[department_id], first_days.get(department_id))
 
     rows = []
     in_scope = reaching = 0
@@ -291,8 +267,7 @@ def organisation_metrics(
             )
             continue
         sums = _scope_sums(day_sums, d.id)
-        enough = _people_up_to(session, period, d.id, settings.diversity_min_people)
-        diverse = _diversity(sums, enough, registry, settings)
+        diverse = _diversity(sums, people_of(d.id), registry, settings)
         rows.append(
             DepartmentMetrics(
                 d.id,
@@ -345,9 +320,7 @@ def organisation_metrics(
         )
     scope_sums = _scope_sums(day_sums, None if department is None else scope_id)
     scope_people = people_of(scope_id)
-    diverse = _diversity(
-        scope_sums, lambda workflow_id: scope_people.get(workflow_id, 0), registry, settings
-    )
+    diverse = _diversity(scope_sums, scope_people, registry, settings)
     cohorts = None
     if department is not None and with_cohorts:
         cohorts = _cohorts(session, settings, scope_id, period)
@@ -522,7 +495,7 @@ __all__ = [
     "WorkflowWeek",
     "active_people",
     "department_metrics",
-    "first_active_day",
+    "first_active_days",
     "helped_people",
     "min_group_size",
     "organisation_metrics",

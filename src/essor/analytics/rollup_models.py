@@ -12,6 +12,11 @@ Two kinds of table:
   carries ``prev_day``, the person's previous active day under the same key. A person is active
   in a period exactly once with ``day`` in the period and ``prev_day`` before its start: counting
   those rows counts distinct people without a DISTINCT (a range scan, no sort).
+- ``usage_person_link`` and ``usage_workflow_link`` count those rows per day and ``prev_day``
+  (-1: none). A period's distinct people are the sum of ``people`` over its days where
+  ``prev_day`` falls before its start: the same count, read from a few rows per day instead of
+  one per active person. They are recounted from the person-day rows for the days a batch
+  touches.
 """
 
 from __future__ import annotations
@@ -102,6 +107,38 @@ class UsageWorkflowPersonDay(Base):
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     prev_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
     runs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ``prev_day`` of a person's first active day under a key, in the link tables (a primary key
+# column cannot be NULL on PostgreSQL).
+NO_PREVIOUS_DAY = -1
+
+
+class UsagePersonLink(Base):
+    """Person-day rows per department, day and previous active day (see the module's doc)."""
+
+    __tablename__ = "usage_person_link"
+    # The rows are read by a range on the primary key: stored in its order on SQLite, the
+    # counts come without a second lookup.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageWorkflowLink(Base):
+    """Workflow-person-day rows per workflow, department, day and previous day."""
+
+    __tablename__ = "usage_workflow_link"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    workflow_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    people: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class UsageRollupState(Base):

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from essor.analytics.periods import TREND_WEEKS, Period, complete_weeks
 from essor.analytics.rollup_models import (
     UsageDay,
-    UsagePersonDay,
     UsageRollupState,
     UsageWeek,
 )
@@ -24,9 +23,11 @@ def expanding(name: str) -> Any:
     return bindparam(name, expanding=True)
 
 
+# Distinct people from the link counts: a person is counted on their first active day of the
+# period, the one whose previous active day (-1: none) falls before it.
 _ACTIVE = text(
-    "SELECT department_id, COUNT(*) FROM usage_person_day "
-    "WHERE department_id IN :ids AND day BETWEEN :a AND :b AND COALESCE(prev_day, -1) < :a "
+    "SELECT department_id, SUM(people) FROM usage_person_link "
+    "WHERE department_id IN :ids AND day BETWEEN :a AND :b AND prev_day < :a "
     "GROUP BY department_id"
 ).bindparams(expanding("ids"))
 # People active in the period none of whose value events helped: their active days all have
@@ -39,9 +40,9 @@ _NOT_HELPED = text(
     "AND u.day BETWEEN :a AND :b AND u.helped_events > 0) GROUP BY c.department_id"
 ).bindparams(expanding("ids"))
 _WORKFLOW_PEOPLE = text(
-    "SELECT workflow_id, department_id, COUNT(*) FROM usage_workflow_person_day "
+    "SELECT workflow_id, department_id, SUM(people) FROM usage_workflow_link "
     "WHERE workflow_id IN :wfs AND department_id IN :ids AND day BETWEEN :a AND :b "
-    "AND COALESCE(prev_day, -1) < :a GROUP BY workflow_id, department_id"
+    "AND prev_day < :a GROUP BY workflow_id, department_id"
 ).bindparams(expanding("wfs"), expanding("ids"))
 
 
@@ -102,14 +103,18 @@ def weekly_active_people(
     return {d: [(m, found.get((d, m.toordinal()), 0)) for m in mondays] for d in department_ids}
 
 
-def first_active_day(session: Session, department_id: int, end: date) -> date | None:
-    """The scope's first day with a value event, on or before ``end``."""
-    day = session.scalar(
-        select(func.min(UsagePersonDay.day)).where(
-            UsagePersonDay.department_id == department_id, UsagePersonDay.day <= end.toordinal()
-        )
-    )
-    return date.fromordinal(day) if day is not None else None
+_FIRST_DAYS = text(
+    "SELECT department_id, MIN(day) FROM usage_person_link "
+    "WHERE department_id IN :ids AND day <= :end GROUP BY department_id"
+).bindparams(expanding("ids"))
+
+
+def first_active_days(
+    session: Session, department_ids: Sequence[int], end: date
+) -> dict[int, date]:
+    """Each scope's first day with a value event, on or before ``end`` (absent: none)."""
+    rows = session.execute(_FIRST_DAYS, {"ids": list(department_ids), "end": end.toordinal()})
+    return {int(d): date.fromordinal(int(day)) for d, day in rows}
 
 
 @dataclass

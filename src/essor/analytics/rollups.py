@@ -38,11 +38,14 @@ from essor.analytics.periods import week_of
 from essor.analytics.rollup_models import (
     ALL_DEPARTMENTS,
     NO_DEPARTMENT,
+    NO_PREVIOUS_DAY,
     QUESTIONS,
     UsageDay,
     UsagePersonDay,
+    UsagePersonLink,
     UsageRollupState,
     UsageWeek,
+    UsageWorkflowLink,
     UsageWorkflowPersonDay,
 )
 from essor.db import read_session, write_session
@@ -322,30 +325,125 @@ def _write(session: Session, deltas: _Deltas, latest_day: int) -> None:
     new_days = {day for (_d, _p, day), v in deltas.people.items() if v[0] > 0}
     if not new_days:
         return
+    # A late day relinks its successor: that day's link counts change too.
+    late = [key for key, v in deltas.people.items() if v[0] > 0 and key[2] < latest_day]
+    _recount_person_links(session, new_days | _successors(session, _NEXT_PERSON_DAY, late))
+    runs = [key for key, r in deltas.workflows.items() if r > 0]
+    late_runs = [key for key in runs if key[3] < latest_day]
+    run_days = {key[3] for key in runs} | _successors(session, _NEXT_WORKFLOW_DAY, late_runs)
+    if run_days:
+        _recount_workflow_links(session, run_days)
     # Only the weeks of new active days change: a late day relinks its successor, but the
     # successor's previous day stays before the successor's own week if it was there before.
     for week in sorted({week_of(day) for day in new_days}):
         _recount_week(session, week)
 
 
+_NEXT_PERSON_DAY = (
+    "SELECT MIN(day) FROM usage_person_day WHERE department_id = ? AND person_id = ? AND day > ?"
+)
+_NEXT_WORKFLOW_DAY = (
+    "SELECT MIN(day) FROM usage_workflow_person_day WHERE workflow_id = ? AND department_id = ? "
+    "AND person_id = ? AND day > ?"
+)
+
+
+def _successors(session: Session, statement: str, keys: list[tuple[Any, ...]]) -> set[int]:
+    """The next active day after each key's (its last element), where there is one."""
+    if not keys:
+        return set()
+    connection = session.connection()
+    query = _sql(session, statement)
+    found = (connection.exec_driver_sql(query, key).scalar() for key in keys)
+    return {int(day) for day in found if day is not None}
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _recount_person_links(session: Session, days: set[int]) -> None:
+    """``usage_person_link`` for these days, counted again from the person-day rows."""
+    connection = session.connection()
+    for chunk in _chunks(sorted(days), 500):
+        departments = [ALL_DEPARTMENTS] + [
+            int(d)
+            for (d,) in connection.exec_driver_sql(
+                _sql(session, _DAY_DEPARTMENTS.format(days=_marks(chunk))), tuple(chunk)
+            )
+        ]
+        where = f"department_id IN ({_marks(departments)}) AND day IN ({_marks(chunk)})"
+        params = (*departments, *chunk)
+        connection.exec_driver_sql(
+            _sql(session, f"DELETE FROM usage_person_link WHERE {where}"), params
+        )
+        connection.exec_driver_sql(
+            _sql(
+                session,
+                "INSERT INTO usage_person_link (department_id, day, prev_day, people) "
+                f"SELECT department_id, day, COALESCE(prev_day, {NO_PREVIOUS_DAY}), COUNT(*) "
+                f"FROM usage_person_day WHERE {where} "
+                f"GROUP BY department_id, day, COALESCE(prev_day, {NO_PREVIOUS_DAY})",
+            ),
+            params,
+        )
+
+
+def _recount_workflow_links(session: Session, days: set[int]) -> None:
+    """``usage_workflow_link`` for these days, counted again from the workflow rows."""
+    connection = session.connection()
+    for chunk in _chunks(sorted(days), 500):
+        pairs = connection.exec_driver_sql(
+            _sql(session, _DAY_WORKFLOWS.format(days=_marks(chunk))), (*chunk, QUESTIONS)
+        ).all()
+        workflows = sorted({str(w) for w, _d in pairs})
+        departments = sorted({ALL_DEPARTMENTS, *(int(d) for _w, d in pairs)})
+        if not workflows:
+            continue
+        where = (
+            f"workflow_id IN ({_marks(workflows)}) AND department_id IN ({_marks(departments)}) "
+            f"AND day IN ({_marks(chunk)})"
+        )
+        params = (*workflows, *departments, *chunk)
+        connection.exec_driver_sql(
+            _sql(session, f"DELETE FROM usage_workflow_link WHERE {where}"), params
+        )
+        connection.exec_driver_sql(
+            _sql(
+                session,
+                "INSERT INTO usage_workflow_link "
+                "(workflow_id, department_id, day, prev_day, people) "
+                "SELECT workflow_id, department_id, day, "
+                f"COALESCE(prev_day, {NO_PREVIOUS_DAY}), COUNT(*) "
+                f"FROM usage_workflow_person_day WHERE {where} GROUP BY workflow_id, "
+                f"department_id, day, COALESCE(prev_day, {NO_PREVIOUS_DAY})",
+            ),
+            params,
+        )
+
+
+_DAY_DEPARTMENTS = "SELECT DISTINCT department_id FROM usage_day WHERE day IN ({days})"
+_DAY_WORKFLOWS = (
+    "SELECT DISTINCT workflow_key, department_id FROM usage_day "
+    "WHERE day IN ({days}) AND workflow_key <> ?"
+)
 _WEEK_DEPARTMENTS = "SELECT DISTINCT department_id FROM usage_day WHERE day BETWEEN ? AND ?"
 _WEEK_COUNT = (
-    "SELECT department_id, COUNT(*) FROM usage_person_day WHERE department_id IN ({ids}) "
-    "AND day BETWEEN ? AND ? AND COALESCE(prev_day, -1) < ? GROUP BY department_id"
+    "SELECT department_id, SUM(people) FROM usage_person_link WHERE department_id IN ({ids}) "
+    "AND day BETWEEN ? AND ? AND prev_day < ? GROUP BY department_id"
 )
 
 
 def _recount_week(session: Session, week: int) -> None:
-    """Distinct active people of one ISO week, per department, from the person-day rows."""
+    """Distinct active people of one ISO week, per department, from the link counts."""
     connection = session.connection()
     last = week + 6
     departments = [ALL_DEPARTMENTS] + [
         int(d)
         for (d,) in connection.exec_driver_sql(_sql(session, _WEEK_DEPARTMENTS), (week, last))
     ]
-    marks = ", ".join("?" for _ in departments)
     counts = connection.exec_driver_sql(
-        _sql(session, _WEEK_COUNT.format(ids=marks)), (*departments, week, last, week)
+        _sql(session, _WEEK_COUNT.format(ids=_marks(departments))), (*departments, week, last, week)
     ).fetchall()
     session.execute(delete(UsageWeek).where(UsageWeek.week == week))
     _many(
@@ -434,5 +532,13 @@ def rebuild(
 
 
 def clear(session: Session) -> None:
-    for table in (UsageDay, UsagePersonDay, UsageWeek, UsageWorkflowPersonDay, UsageRollupState):
+    for table in (
+        UsageDay,
+        UsagePersonDay,
+        UsagePersonLink,
+        UsageWeek,
+        UsageWorkflowPersonDay,
+        UsageWorkflowLink,
+        UsageRollupState,
+    ):
         session.execute(delete(table))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from essor.db import Base
@@ -36,6 +36,10 @@ class Person(Base):
     """Someone in the organisation's directory; ``email`` is stored stripped and lower-cased."""
 
     __tablename__ = "person"
+    # Headcounts per department read only this index (every dashboard counts them).
+    __table_args__ = (
+        Index("ix_person_employment", "department_id", "status", "start_date", "end_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)

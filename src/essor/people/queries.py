@@ -55,18 +55,17 @@ def employed_on(day: date) -> ColumnElement[bool]:
 def headcount_by_department(session: Session, on: date) -> dict[str | None, int]:
     """Employed people per department code, every department included (0 when empty);
     the key ``None`` counts employed people without a department, when there are any."""
-    counts: dict[str | None, int] = {
-        code: 0 for code in session.scalars(select(Department.code).order_by(Department.code))
-    }
+    codes = {i: c for i, c in session.execute(select(Department.id, Department.code))}
+    counts: dict[str | None, int] = {code: 0 for code in sorted(codes.values())}
+    # Grouped by id, not code: the count reads ix_person_employment alone, in its order.
     rows = session.execute(
-        select(Department.code, func.count(Person.id))
-        .select_from(Person)
-        .outerjoin(Department, Person.department_id == Department.id)
+        select(Person.department_id, func.count())
         .where(employed_on(on))
-        .group_by(Department.code)
+        .group_by(Person.department_id)
     )
-    for code, n in rows:
-        counts[code] = n
+    for department_id, n in rows:
+        code = codes.get(department_id) if department_id is not None else None
+        counts[code] = counts.get(code, 0) + n
     return counts
 
 
