@@ -3,9 +3,15 @@
 A chunk's score is its BM25 score (chunk + whole document, as ``bm25.py`` computes it)
 divided by the best BM25 score among the allowed chunks, plus ``dense_weight`` × the cosine
 between the query's MiniLM vector and the chunk's. Dividing by the best score puts both parts
-on the same 0-1 scale whatever the query's length or rarity. Candidates are the union of the
-best lexical and the best dense chunks; a chunk without a vector (not embedded yet, or in a
-language the model does not serve) keeps its lexical part alone.
+on the same 0-1 scale whatever the query's length or rarity. A chunk without a vector (not
+embedded yet, or in a language the model does not serve) keeps its lexical part alone.
+
+Candidates: when the words match at least ``RERANK_DEPTH`` chunks, the best ``RERANK_DEPTH``
+lexical chunks are re-ranked, and only their vectors are read; deeper hits (a caller asking for
+more) follow in lexical order, so the first results never depend on how many were asked. When
+the words match fewer (rare words, or none: "car" against a page that says "automobile"), the
+best dense chunks of the whole matrix join them. Re-ranking alone loses little (scifact dev
+nDCG@10 0.703 against 0.710 for the full union) and skips a product over every vector.
 
 The dense matrix follows the index generation, as the BM25 arrays do, and also a cheap
 counter of stored vectors, so chunks embedded after the last ingest are picked up without a
@@ -36,9 +42,11 @@ from essor.knowledge.index.state import current_generation
 
 log = logging.getLogger(__name__)
 
-# Lexical and dense candidates fetched per query before fusion: deep enough that a chunk
-# ranked low by one signal and high by the other still meets both.
+# Lexical and dense candidates fetched per query before fusion, when the words match too few
+# chunks: deep enough that a chunk ranked low by one signal and high by the other meets both.
 CANDIDATES = 200
+# Lexical chunks re-ranked by their vectors when the words match at least that many.
+RERANK_DEPTH = 100
 QUERY_CACHE = 256
 
 Mask = npt.NDArray[np.bool_]
@@ -88,7 +96,7 @@ class HybridBackend:
         # Fail closed: no collections means nothing is readable.
         if not query.collection_ids or query.limit <= 0:
             return []
-        depth = max(query.limit, CANDIDATES)
+        depth = max(query.limit, RERANK_DEPTH)
         lexical = self.lexical.search(session, replace(query, limit=depth))
         # The query as typed: the analysed terms are stems, which mean nothing to the model.
         text = query.text.strip()
@@ -101,7 +109,31 @@ class HybridBackend:
         query_vector = self._query_vector(text)
         if query_vector is None:
             return lexical[: query.limit]
+        if len(lexical) >= RERANK_DEPTH:
+            head = self._rerank(snap, lexical[:RERANK_DEPTH], query_vector, allowed)
+            return [*head, *_after(head, lexical[RERANK_DEPTH:], lexical[0].score)][: query.limit]
+        depth = max(query.limit, CANDIDATES)
         return self._fuse(snap, lexical, snap.vectors @ query_vector, allowed, query.limit, depth)
+
+    def _rerank(
+        self,
+        snap: _DenseSnapshot,
+        lexical: list[IndexHit],
+        query_vector: npt.NDArray[np.float32],
+        allowed: Mask,
+    ) -> list[IndexHit]:
+        """The lexical hits re-scored with their own vectors: one small product, no loop."""
+        n = len(lexical)
+        ids = np.fromiter((h.chunk_id for h in lexical), dtype=np.int64, count=n)
+        scores = np.fromiter((h.score for h in lexical), dtype=np.float64, count=n)
+        best = scores[0] if scores[0] > 0 else 1.0
+        rows = np.minimum(np.searchsorted(snap.chunk_ids, ids), len(snap.chunk_ids) - 1)
+        known = (snap.chunk_ids[rows] == ids) & allowed[rows]
+        cosine = np.zeros(n, dtype=np.float64)
+        cosine[known] = snap.vectors[rows[known]] @ query_vector
+        fused = scores / best + self.dense_weight * cosine
+        order = np.lexsort((ids, -fused))
+        return [replace(lexical[i], score=float(fused[i])) for i in order.tolist()]
 
     # -- fusion -------------------------------------------------------------------------
     def _fuse(
@@ -241,3 +273,11 @@ class HybridBackend:
         return replace(
             snap, version=version, vectors=vectors, has_vector=has_vector, missing=missing
         )
+
+
+def _after(head: list[IndexHit], tail: list[IndexHit], best: float) -> list[IndexHit]:
+    """Hits beyond the re-ranked head, in lexical order, scored with their lexical part and
+    never above the head's last score, so scores still fall along the list."""
+    floor = head[-1].score if head else 0.0
+    best = best if best > 0 else 1.0
+    return [replace(h, score=min(h.score / best, floor)) for h in tail]
