@@ -1,11 +1,14 @@
-"""Dense vectors for chunks (optional extra ``dense``): a numpy MiniLM encoder and their store."""
+"""Dense vectors for chunks (optional extra ``dense``): MiniLM encoders (numpy, onnxruntime)
+and their store."""
 
 from essor.knowledge.embeddings.encoder import (
     DenseUnavailableError,
     MiniLMEncoder,
     TextEncoder,
     get_encoder,
+    get_query_encoder,
 )
+from essor.knowledge.embeddings.ort_encoder import OrtMiniLMEncoder, ort_available
 from essor.knowledge.embeddings.store import DENSE_LANGUAGES, EmbedSummary, embed_pending
 
 __all__ = [
@@ -13,7 +16,10 @@ __all__ = [
     "DenseUnavailableError",
     "EmbedSummary",
     "MiniLMEncoder",
+    "OrtMiniLMEncoder",
     "TextEncoder",
     "embed_pending",
     "get_encoder",
+    "get_query_encoder",
+    "ort_available",
 ]

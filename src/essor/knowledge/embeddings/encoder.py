@@ -16,6 +16,7 @@ import importlib
 import importlib.resources
 import importlib.util
 import json
+import logging
 import math
 import threading
 import time
@@ -34,6 +35,7 @@ INSTALL_HINT = (
 )
 
 Vectors = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
 # Rows per feed-forward block: 512 x 1536 float32 activations (3 MB) stay in cache.
 FFN_BLOCK = 512
 
@@ -305,15 +307,41 @@ class MiniLMEncoder:
         return _layer_norm(out, layer.ln2_g, layer.ln2_b, self.eps)
 
 
-_ENCODER: MiniLMEncoder | None = None
+_ENCODERS: dict[str, TextEncoder] = {}
 _ENCODER_LOCK = threading.Lock()
 
 
-def get_encoder() -> MiniLMEncoder:
-    """The process-wide encoder, loaded on first use (about 90 MB of weights)."""
-    global _ENCODER
-    if _ENCODER is None:
+def _cached(role: str, quantized: bool) -> TextEncoder:
+    encoder = _ENCODERS.get(role)
+    if encoder is None:
         with _ENCODER_LOCK:
-            if _ENCODER is None:
-                _ENCODER = MiniLMEncoder()
-    return _ENCODER
+            encoder = _ENCODERS.get(role)
+            if encoder is None:
+                encoder = _ENCODERS[role] = _load_encoder(quantized)
+    return encoder
+
+
+def _load_encoder(quantized: bool) -> TextEncoder:
+    # Imported here: ort_encoder imports this module for the model files and errors.
+    from essor.knowledge.embeddings.ort_encoder import OrtMiniLMEncoder, ort_available
+
+    if ort_available():
+        try:
+            return OrtMiniLMEncoder(quantized=quantized)
+        except OSError as exc:
+            # An unwritable model cache must not turn dense retrieval off: numpy needs none.
+            log.warning("onnxruntime encoder unavailable (%s); using the numpy encoder", exc)
+    return MiniLMEncoder()
+
+
+def get_encoder() -> TextEncoder:
+    """The process-wide bulk encoder (``essor embed``), loaded on first use: onnxruntime in
+    fp32 when installed (1.9x faster, same vectors), else the numpy ``MiniLMEncoder``."""
+    return _cached("bulk", quantized=False)
+
+
+def get_query_encoder() -> TextEncoder:
+    """The process-wide query encoder: onnxruntime with int8 weights when installed (about 4x
+    faster per query than numpy, cosine >= 0.98 to the fp32 vectors, retrieval quality kept on
+    scifact), else the numpy ``MiniLMEncoder``."""
+    return _cached("query", quantized=True)
