@@ -34,9 +34,12 @@ class Settings(BaseSettings):
     )
     title_weight: float = Field(0.5, description="weight of the title in a document's score")
     doc_weight: float = Field(0.5, description="weight of the whole-document score in ranking")
-    dense: bool = Field(
-        False,
-        description="add MiniLM dense vectors to BM25 (needs the 'dense' extra and `essor embed`)",
+    dense: bool | None = Field(
+        None,
+        description=(
+            "add MiniLM dense vectors to BM25 for chunks that have them (`essor embed`); "
+            "unset: on when the 'dense' extra is installed"
+        ),
     )
     dense_weight: float = Field(
         1.0, description="weight of the dense cosine beside the best-normalised BM25 score"

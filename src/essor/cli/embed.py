@@ -12,6 +12,7 @@ import typer
 
 from essor.cli.common import console, err_console, fail, print_json, progress_bar, ready_settings
 from essor.knowledge.embeddings import DenseUnavailableError, embed_pending
+from essor.knowledge.embeddings.enabled import dense_enabled
 
 
 def embed(
@@ -19,7 +20,7 @@ def embed(
 ) -> None:
     """Embed every chunk whose text has no vector yet; unchanged text is never re-embedded."""
     settings = ready_settings()
-    if not settings.dense:
+    if not dense_enabled(settings):
         err_console.print(
             "[yellow]note:[/yellow] ESSOR_DENSE is off: search ignores these vectors until it is on"
         )

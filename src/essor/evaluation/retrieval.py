@@ -15,6 +15,7 @@ from essor.db import read_session
 from essor.evaluation.metrics import aggregate, per_question
 from essor.knowledge.actions import IngestSummary, ingest_path
 from essor.knowledge.embeddings import embed_pending
+from essor.knowledge.embeddings.enabled import dense_enabled
 from essor.knowledge.index import get_backend
 from essor.knowledge.models import Chunk, Collection, Document, Section
 from essor.knowledge.search import search_hits
@@ -101,7 +102,7 @@ def evaluate(
         progress=ingest_progress,
         total=ingest_total,
     )
-    if settings.dense:
+    if dense_enabled(settings):
         # Vectors of text already embedded are reused, so a re-run only embeds what changed.
         embed_pending(settings, embed_progress, total=embed_total)
     runs: list[Ranked] = []

@@ -98,15 +98,18 @@ def identity_of(session: Session, person: Person) -> Identity:
     )
 
 
+_ALL_COLLECTIONS = select(Collection.id)
+
+
 def readable_collection_ids(session: Session, reader: Reader) -> frozenset[int]:
     """Ids of the collections ``reader`` may read; empty when there is no one to check."""
     if reader.system:
-        return frozenset(session.scalars(select(Collection.id)).all())
+        return frozenset(session.scalars(_ALL_COLLECTIONS).all())
     identity = reader.identity
     if identity is None:
         return frozenset()
     if identity.is_admin:
-        return frozenset(session.scalars(select(Collection.id)).all())
+        return frozenset(session.scalars(_ALL_COLLECTIONS).all())
     queries = [
         select(Collection.id).where(Collection.visibility == "organisation"),
         select(CollectionPerson.collection_id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from essor.governance.access import Reader, readable_collection_ids
@@ -43,6 +43,11 @@ class Passage:
         return asdict(self)
 
 
+_BY_NAME = select(Collection.name, Collection.id).where(
+    Collection.name.in_(bindparam("names", expanding=True))
+)
+
+
 def resolve_collections(
     session: Session, names: Sequence[str] | None, reader: Reader
 ) -> frozenset[int]:
@@ -55,9 +60,7 @@ def resolve_collections(
     if names is None:
         return readable
     wanted = [n.strip() for n in names if n.strip()]
-    rows = session.execute(
-        select(Collection.name, Collection.id).where(Collection.name.in_(wanted))
-    ).all()
+    rows = session.execute(_BY_NAME, {"names": wanted}).all()
     found = {r[0]: r[1] for r in rows if r[1] in readable}
     missing = [n for n in wanted if n not in found]
     if missing:
@@ -86,31 +89,35 @@ def search_hits(
     return get_backend(settings).search(session, index_query)
 
 
+# Built once: this runs on every search, and building the statement cost more than running it.
+# Plain columns, not ORM entities: ORM loading dominated it too.
+_HYDRATE = (
+    select(
+        Chunk.id,
+        Chunk.start,
+        Chunk.end,
+        Chunk.text,
+        Document.id,
+        Document.external_id,
+        Document.title,
+        Document.url,
+        Document.language,
+        Section.path,
+        Section.external_id,
+        Collection.name,
+    )
+    .join(Document, Document.id == Chunk.document_id)
+    .join(Section, Section.id == Chunk.section_id)
+    .join(Collection, Collection.id == Chunk.collection_id)
+    .where(Chunk.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def hydrate(session: Session, hits: Sequence[IndexHit]) -> list[Passage]:
     """Turn index hits into passages, in hit order, dropping any that vanished meanwhile."""
     if not hits:
         return []
-    # Plain columns, not ORM entities: this runs on every search and ORM loading dominated it.
-    rows = session.execute(
-        select(
-            Chunk.id,
-            Chunk.start,
-            Chunk.end,
-            Chunk.text,
-            Document.id,
-            Document.external_id,
-            Document.title,
-            Document.url,
-            Document.language,
-            Section.path,
-            Section.external_id,
-            Collection.name,
-        )
-        .join(Document, Document.id == Chunk.document_id)
-        .join(Section, Section.id == Chunk.section_id)
-        .join(Collection, Collection.id == Chunk.collection_id)
-        .where(Chunk.id.in_([h.chunk_id for h in hits]))
-    ).all()
+    rows = session.execute(_HYDRATE, {"ids": [h.chunk_id for h in hits]}).all()
     by_id = {r[0]: r for r in rows}
     out: list[Passage] = []
     for hit in hits:

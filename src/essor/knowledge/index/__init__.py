@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from essor.knowledge.embeddings.enabled import dense_enabled
 from essor.knowledge.index.base import IndexBackend, IndexHit, IndexQuery
 from essor.knowledge.index.bm25 import BM25Backend
 from essor.knowledge.index.hybrid import HybridBackend
@@ -20,7 +21,7 @@ def get_backend(settings: Settings | None = None) -> IndexBackend:
         settings.bm25_k1,
         settings.bm25_b,
         settings.bm25_doc_b,
-        settings.dense_weight if settings.dense else None,
+        settings.dense_weight if dense_enabled(settings) else None,
     )
     backend = _BACKENDS.get(key)
     if backend is None:
@@ -33,7 +34,7 @@ def get_backend(settings: Settings | None = None) -> IndexBackend:
         # Dense vectors are an optional extra: the hybrid backend needs ``essor embed`` to
         # have run, and answers lexically for chunks (or installs) without vectors.
         backend = lexical
-        if settings.dense:
+        if dense_enabled(settings):
             backend = HybridBackend(lexical, dense_weight=settings.dense_weight)
         _BACKENDS[key] = backend
     return backend

@@ -30,7 +30,11 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from essor.knowledge.embeddings.encoder import DenseUnavailableError, TextEncoder, get_encoder
+from essor.knowledge.embeddings.encoder import (
+    DenseUnavailableError,
+    TextEncoder,
+    get_query_encoder,
+)
 from essor.knowledge.embeddings.store import (
     DENSE_LANGUAGES,
     chunk_inputs,
@@ -110,8 +114,7 @@ class HybridBackend:
         if query_vector is None:
             return lexical[: query.limit]
         if len(lexical) >= RERANK_DEPTH:
-            head = self._rerank(snap, lexical[:RERANK_DEPTH], query_vector, allowed)
-            return [*head, *_after(head, lexical[RERANK_DEPTH:], lexical[0].score)][: query.limit]
+            return self._rerank(snap, lexical, query_vector, allowed, query.limit)
         depth = max(query.limit, CANDIDATES)
         return self._fuse(snap, lexical, snap.vectors @ query_vector, allowed, query.limit, depth)
 
@@ -121,21 +124,29 @@ class HybridBackend:
         lexical: list[IndexHit],
         query_vector: npt.NDArray[np.float32],
         allowed: Mask,
+        limit: int,
     ) -> list[IndexHit]:
-        """The lexical hits re-scored with their own vectors: one small product, no loop."""
-        n = len(lexical)
-        ids = np.fromiter((h.chunk_id for h in lexical), dtype=np.int64, count=n)
-        scores = np.fromiter((h.score for h in lexical), dtype=np.float64, count=n)
+        """The first ``RERANK_DEPTH`` lexical hits re-scored with their own vectors (one small
+        product, no loop); deeper hits follow in lexical order, scored with their lexical part
+        and never above the head's lowest score, so scores still fall along the list."""
+        head = lexical[:RERANK_DEPTH]
+        n = len(head)
+        ids = np.fromiter((h.chunk_id for h in head), dtype=np.int64, count=n)
+        scores = np.fromiter((h.score for h in head), dtype=np.float64, count=n)
         best = scores[0] if scores[0] > 0 else 1.0
         rows = np.minimum(np.searchsorted(snap.chunk_ids, ids), len(snap.chunk_ids) - 1)
         known = (snap.chunk_ids[rows] == ids) & allowed[rows]
         cosine = np.zeros(n, dtype=np.float64)
         cosine[known] = snap.vectors[rows[known]] @ query_vector
         fused = scores / best + self.dense_weight * cosine
-        order = np.lexsort((ids, -fused))
-        return [replace(lexical[i], score=float(fused[i])) for i in order.tolist()]
+        # Only the hits returned become objects: most searches ask for 10 of the 100.
+        order = np.lexsort((ids, -fused))[:limit].tolist()
+        out = [replace(head[i], score=float(fused[i])) for i in order]
+        floor = float(fused.min())
+        for hit in lexical[RERANK_DEPTH:limit]:
+            out.append(replace(hit, score=min(hit.score / best, floor)))
+        return out
 
-    # -- fusion -------------------------------------------------------------------------
     def _fuse(
         self,
         snap: _DenseSnapshot,
@@ -188,7 +199,7 @@ class HybridBackend:
         if self._unavailable:
             return None
         try:
-            encoder = self._encoder or get_encoder()
+            encoder = self._encoder or get_query_encoder()
         except DenseUnavailableError as exc:
             # Searching must keep working: answer lexically, and say why once.
             log.error("dense retrieval is on but unavailable (%s); using BM25 alone", exc)
@@ -212,8 +223,7 @@ class HybridBackend:
         return mask
 
     def _current(self, session: Session) -> _DenseSnapshot:
-        generation = current_generation(session)
-        version = embeddings_version(session)
+        generation, version = _versions(session)
         snap = self._snapshot
         if snap is not None and snap.generation == generation and snap.version == version:
             return snap
@@ -275,9 +285,18 @@ class HybridBackend:
         )
 
 
-def _after(head: list[IndexHit], tail: list[IndexHit], best: float) -> list[IndexHit]:
-    """Hits beyond the re-ranked head, in lexical order, scored with their lexical part and
-    never above the head's last score, so scores still fall along the list."""
-    floor = head[-1].score if head else 0.0
-    best = best if best > 0 else 1.0
-    return [replace(h, score=min(h.score / best, floor)) for h in tail]
+# Both versions in one statement on SQLite: this runs on every query (see embeddings_version
+# for why the largest rowid stands for the number of vectors).
+_SQLITE_VERSIONS = (
+    "SELECT (SELECT generation FROM index_state WHERE id = 1), "
+    "(SELECT max(rowid) FROM chunk_embedding)"
+)
+
+
+def _versions(session: Session) -> tuple[int, int]:
+    """(the index generation, the embeddings version)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return current_generation(session), embeddings_version(session)
+    generation, vectors = connection.exec_driver_sql(_SQLITE_VERSIONS).one()
+    return int(generation or 0), int(vectors or 0)

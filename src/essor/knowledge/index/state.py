@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from essor.knowledge.models import IndexState, new_instance
 
+# Built once: every search asks.
+_VERSION = select(IndexState.instance, IndexState.generation).where(IndexState.id == 1)
+
 
 def index_version(session: Session) -> tuple[str, int]:
-    row = session.execute(
-        select(IndexState.instance, IndexState.generation).where(IndexState.id == 1)
-    ).first()
+    row = session.execute(_VERSION).first()
     if row is None:
         return ("empty", 0)
     return (str(row[0]), int(row[1]))
