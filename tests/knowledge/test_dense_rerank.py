@@ -4,13 +4,14 @@ head on real SciFact abstracts (``../shared/data/scifact``)."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sqlalchemy import select
 
-from essor.db import read_session
+from essor.db import dispose_engines, read_session
 from essor.knowledge.actions import ingest_path
 from essor.knowledge.analysis import query_terms
 from essor.knowledge.embeddings import embed_pending, get_query_encoder
@@ -21,23 +22,30 @@ from essor.knowledge.index.bm25 import BM25Backend
 from essor.knowledge.index.hybrid import RERANK_DEPTH, HybridBackend
 from essor.knowledge.models import Collection
 from essor.settings import Settings
-from tests.conftest import shared_corpus
+from tests.conftest import make_settings, shared_corpus
 
 pytestmark = pytest.mark.skipif(not dense_installed(), reason="the dense extra is not installed")
 
-# Words that about a hundred abstracts share, so the lexical head is full.
+SAMPLE = 150  # abstracts
+# Words that over a hundred of their chunks share, so the lexical head is full.
 QUERY = "cell protein expression increases in patients"
 
 
-@pytest.fixture
-def scifact(settings: Settings, tmp_path: Path) -> Settings:
-    sample = tmp_path / "scifact-sample.jsonl"
+@pytest.fixture(scope="module")
+def scifact(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    root = tmp_path_factory.mktemp("scifact-dense")
+    settings = make_settings(root)
+    sample = root / "scifact-sample.jsonl"
     with shared_corpus("scifact").open(encoding="utf-8") as src:
-        sample.write_text("".join(itertools.islice(src, 400)), encoding="utf-8")
-    ingest_path(sample, "scifact", settings=settings)
-    embed_pending(settings)
+        sample.write_text("".join(itertools.islice(src, SAMPLE)), encoding="utf-8")
+    summary = ingest_path(sample, "scifact", settings=settings)
+    # Ingest embedded the new English chunks: nothing is left for `essor embed`.
+    assert summary.embedded == summary.as_dict()["chunks"] > 0
+    assert embed_pending(settings).embedded == 0
     reset_backends()
-    return settings
+    yield settings
+    dispose_engines()
+    reset_backends()
 
 
 def _hits(settings: Settings, text: str, limit: int) -> list[IndexHit]:
@@ -47,6 +55,22 @@ def _hits(settings: Settings, text: str, limit: int) -> list[IndexHit]:
             terms=tuple(query_terms(text)), collection_ids=ids, text=text, limit=limit
         )
         return get_backend(settings).search(s, query)
+
+
+def test_ingest_embeds_only_when_dense_search_is_on(settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# Leave\n\nAsk your manager before booking.\n", "utf-8")
+    (folder / "b.md").write_text("# Congés\n\nDemandez à votre responsable.\n", "utf-8")
+    (folder / "c.md").write_text("# Expenses\n\nKeep every receipt for a claim.\n", "utf-8")
+    off = settings.model_copy(update={"dense": False})
+    assert ingest_path(folder, "hr", settings=off).embedded == 0
+    (folder / "a.md").write_text("# Leave\n\nAsk your manager first.\n", "utf-8")
+    summary = ingest_path(folder, "hr", settings=settings)
+    # The changed English page, and the English page the first run left without a vector;
+    # not the French one.
+    assert summary.embedded == 2
+    assert summary.as_dict()["embedded"] == 2
 
 
 def test_dense_is_on_by_default_when_installed_and_off_when_told(settings: Settings) -> None:
@@ -86,9 +110,15 @@ def test_results_do_not_depend_on_how_many_are_asked(scifact: Settings) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-def test_few_lexical_matches_still_bring_dense_candidates(scifact: Settings) -> None:
-    # No abstract has these words, so only vectors can find anything.
-    text = "zyxwv qwertz"
-    assert _hits(scifact.model_copy(update={"dense": False}), text, 10) == []
-    assert len(_hits(scifact, text, 10)) == 10
-    assert np.isfinite([h.score for h in _hits(scifact, text, 10)]).all()
+def test_no_matching_word_searches_by_meaning_unless_the_words_are_unknown(
+    scifact: Settings,
+) -> None:
+    lexical = scifact.model_copy(update={"dense": False})
+    # Real words that no abstract of the sample uses: only the vectors can find something.
+    text = "umbrella in the kitchen cupboard"
+    assert _hits(lexical, text, 10) == []
+    found = _hits(scifact, text, 10)
+    assert len(found) == 10 and all(np.isfinite(h.score) for h in found)
+    # Letters the model only knows as pieces: no vector search, no ten unrelated passages.
+    assert _hits(lexical, "zyxwvqwertz", 10) == []
+    assert _hits(scifact, "zyxwvqwertz", 10) == []

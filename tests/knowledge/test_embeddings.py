@@ -74,9 +74,11 @@ def _write_docs(root: Path) -> None:
 
 @pytest.fixture
 def dense(settings: Settings, tmp_path: Path) -> Settings:
+    # Ingested with dense search off, so nothing is embedded until a test says so.
+    lexical = settings.model_copy(update={"dense": False})
     _write_docs(tmp_path / "docs")
-    ingest_path(tmp_path / "docs" / "fleet", "fleet", settings=settings)
-    ingest_path(tmp_path / "docs" / "hr", "hr", settings=settings)
+    ingest_path(tmp_path / "docs" / "fleet", "fleet", settings=lexical)
+    ingest_path(tmp_path / "docs" / "hr", "hr", settings=lexical)
     reset_backends()
     return settings.model_copy(update={"dense": True, "dense_weight": 0.5})
 
@@ -144,7 +146,7 @@ def test_unchanged_text_is_never_embedded_twice(dense: Settings, tmp_path: Path)
     # A changed document gets new chunks: only its new text is embedded.
     leave = tmp_path / "docs" / "hr" / "leave.md"
     leave.write_text(DOCS["hr/leave.md"] + "\nUnused days may be carried over.\n", "utf-8")
-    ingest_path(tmp_path / "docs" / "hr", "hr", settings=dense)
+    ingest_path(tmp_path / "docs" / "hr", "hr", settings=dense.model_copy(update={"dense": False}))
     third = embed_pending(dense, encoder=encoder)
     assert 1 <= third.embedded <= 2
     assert sum(encoder.calls) == first.embedded + third.embedded
@@ -211,10 +213,10 @@ def test_embed_command_then_dense_search_end_to_end(tmp_path: Path) -> None:
         "COLUMNS": "200",
     }
 
-    def essor(*args: str) -> str:
+    def essor(*args: str, **extra: str) -> str:
         proc = subprocess.run(
             [sys.executable, "-m", "essor.cli", *args],
-            env=env,
+            env={**env, **extra},
             capture_output=True,
             text=True,
             timeout=300,
@@ -222,7 +224,18 @@ def test_embed_command_then_dense_search_end_to_end(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr[-2000:]
         return proc.stdout
 
-    essor("ingest", str(tmp_path / "docs"), "--collection", "handbook")
+    # Ingest embeds by itself when dense search is on: off here, so `essor embed` has work.
+    ingested = json.loads(
+        essor(
+            "ingest",
+            str(tmp_path / "docs"),
+            "--collection",
+            "handbook",
+            "--json",
+            ESSOR_DENSE="false",
+        )
+    )
+    assert ingested["embedded"] == 0
     first = json.loads(essor("embed", "--json"))
     assert first["embedded"] >= 3 and first["reused"] == 0
     assert first["skipped_other_languages"] >= 1 and first["sentences_per_second"] > 0

@@ -55,6 +55,9 @@ def ingest(
         def on_progress(advance: int, item: str) -> None:
             bar.update(task, advance=advance, item=item[-60:])
 
+        def on_embed_total(n: int) -> None:
+            bar.update(task, description="Embedding", total=n, completed=0, item="")
+
         try:
             summary = ingest_path(
                 path,
@@ -63,6 +66,8 @@ def ingest(
                 settings=settings,
                 progress=on_progress,
                 total=on_total,
+                embed_progress=on_progress,
+                embed_total=on_embed_total,
             )
         except (IngestInputError, ValueError) as exc:
             raise fail(str(exc)) from exc
@@ -85,6 +90,7 @@ def _print_summary(summary: IngestSummary) -> None:
         f"[bold]{escape(summary.collection)}[/bold]: "
         + ", ".join(f"{n} {status}" for status, n in counts.items())
         + f"; {data['chunks']} chunks written"
+        + (f", {summary.embedded} embedded for dense search" if summary.embedded else "")
     )
     if summary.errors:
         table = Table("file", "error", title="Problems", title_justify="left")

@@ -85,7 +85,6 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
             {"collection": name, "source": o.source, "reason": o.reason} for o in summary.errors
         )
         per_collection.append({"name": name, **counts, "errors": len(summary.errors)})
-    embedded = _embed(settings)
     with write_session(settings) as session:
         people = seed_people(session)
         sign_ins = ensure_demo_accounts(session, settings)
@@ -103,7 +102,6 @@ def seed_demo(settings: Settings, progress: Progress | None = None) -> dict[str,
         "collections": per_collection,
         "documents": sum(documents.get(name, 0) for name in demo_collections()),
         **totals,
-        "embedded": embedded,
         "people": {"created": people.created, "updated": people.updated, "rows": people.rows},
         "sign_ins": sign_ins,
         "errors": errors,
@@ -127,20 +125,6 @@ def describe(summary: dict[str, object]) -> list[str]:
         lines.extend(f"sign in as {email}  password: {pw}" for email, pw in sign_ins.items())
     lines.extend(f"problem: {e['collection']}/{e['source']}: {e['reason']}" for e in errors)
     return lines
-
-
-def _embed(settings: Settings) -> int:
-    """Vectors for the English demo chunks, when dense search is on (a few seconds); the demo
-    stays lexical without the extra."""
-    from essor.knowledge.embeddings import DenseUnavailableError, embed_pending
-    from essor.knowledge.embeddings.enabled import dense_enabled
-
-    if not dense_enabled(settings):
-        return 0
-    try:
-        return embed_pending(settings).embedded
-    except DenseUnavailableError:
-        return 0
 
 
 def _document_counts(settings: Settings) -> dict[str, int]:

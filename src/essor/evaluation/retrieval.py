@@ -101,6 +101,8 @@ def evaluate(
         settings=settings,
         progress=ingest_progress,
         total=ingest_total,
+        embed_progress=embed_progress,
+        embed_total=embed_total,
     )
     if dense_enabled(settings):
         # Vectors of text already embedded are reused, so a re-run only embeds what changed.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ from essor.knowledge.parsers import SUPPORTED_SUFFIXES, detect_format, iter_json
 from essor.knowledge.parsers.base import ParsedDocument, ParseError
 from essor.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
+
 # Part of every content hash: bump it when parsing, chunking or analysis change, so a
 # re-ingest rebuilds documents instead of skipping them as unchanged.
 PIPELINE_VERSION = "4"
@@ -53,6 +56,8 @@ class Outcome:
 class IngestSummary:
     collection: str
     outcomes: list[Outcome] = field(default_factory=list)
+    # Chunks given a dense vector after the ingest (dense search on, English text).
+    embedded: int = 0
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -67,6 +72,7 @@ class IngestSummary:
             "collection": self.collection,
             "counts": {s: self.count(s) for s in statuses},
             "chunks": sum(o.chunks for o in self.outcomes),
+            "embedded": self.embedded,
             "errors": [{"source": o.source, "reason": o.reason} for o in self.errors],
         }
 
@@ -116,10 +122,14 @@ def ingest_path(
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
     actor: str = "system",
+    embed_progress: Progress | None = None,
+    embed_total: Callable[[int], None] | None = None,
 ) -> IngestSummary:
     """Ingest a file, a folder (recursively) or a JSONL export into a collection.
 
     The run's counts and errors are kept (``ingest_run``) for the collection's admin page.
+    With dense search on, new English chunks are embedded afterwards: a chunk without a
+    vector would rank below the others until ``essor embed`` ran.
     """
     settings = settings or get_settings()
     path = Path(path)
@@ -151,8 +161,27 @@ def ingest_path(
         summary.outcomes.extend(_write_batch(batch, collection_id, settings, progress))
     if prune:
         summary.outcomes.extend(_prune(collection_id, path, root, seen, settings))
+    if summary.count("added") or summary.count("updated"):
+        summary.embedded = _embed_new(settings, embed_progress, embed_total)
     _record_run(collection_id, summary, str(path), actor, settings)
     return summary
+
+
+def _embed_new(
+    settings: Settings, progress: Progress | None, total: Callable[[int], None] | None
+) -> int:
+    """Vectors for chunks that have none yet (committed already: a crash here loses nothing,
+    the next ingest or ``essor embed`` finishes the job)."""
+    from essor.knowledge.embeddings import DenseUnavailableError, embed_pending
+    from essor.knowledge.embeddings.enabled import dense_enabled
+
+    if not dense_enabled(settings):
+        return 0
+    try:
+        return embed_pending(settings, progress, total=total).embedded
+    except DenseUnavailableError as exc:
+        log.warning("ingested without dense vectors: %s", exc)
+        return 0
 
 
 def _record_run(

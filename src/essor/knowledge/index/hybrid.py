@@ -6,12 +6,14 @@ between the query's MiniLM vector and the chunk's. Dividing by the best score pu
 on the same 0-1 scale whatever the query's length or rarity. A chunk without a vector (not
 embedded yet, or in a language the model does not serve) keeps its lexical part alone.
 
-Candidates: when the words match at least ``RERANK_DEPTH`` chunks, the best ``RERANK_DEPTH``
-lexical chunks are re-ranked, and only their vectors are read; deeper hits (a caller asking for
-more) follow in lexical order, so the first results never depend on how many were asked. When
-the words match fewer (rare words, or none: "car" against a page that says "automobile"), the
-best dense chunks of the whole matrix join them. Re-ranking alone loses little (scifact dev
-nDCG@10 0.703 against 0.710 for the full union) and skips a product over every vector.
+Candidates: when the words match any chunk, the best ``RERANK_DEPTH`` lexical chunks are
+re-ranked, and only their vectors are read; deeper hits (a caller asking for more) follow in
+lexical order, so the first results never depend on how many were asked. Re-ranking alone
+loses little (scifact dev nDCG@10 0.703 against 0.710 for the full union) and skips a product
+over every vector. When no word matches ("car repair" against a page that only says
+"automobile" and "serviced"), the nearest chunks by meaning are the results, provided the
+question has a word the model knows whole: a string of letters like "zzzqqqxxx" gets nothing
+rather than ten unrelated passages, and so does a question of stop words only.
 
 The dense matrix follows the index generation, as the BM25 arrays do, and also a cheap
 counter of stored vectors, so chunks embedded after the last ingest are picked up without a
@@ -25,6 +27,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +37,7 @@ from essor.knowledge.embeddings.encoder import (
     DenseUnavailableError,
     TextEncoder,
     get_query_encoder,
+    model_dir,
 )
 from essor.knowledge.embeddings.store import (
     DENSE_LANGUAGES,
@@ -87,6 +91,7 @@ class HybridBackend:
         self._snapshot: _DenseSnapshot | None = None
         self._lock = threading.Lock()
         self._query_vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._tokenizer: Any = None
 
     # -- the protocol -------------------------------------------------------------------
     def refresh(self, session: Session) -> None:
@@ -104,19 +109,37 @@ class HybridBackend:
         lexical = self.lexical.search(session, replace(query, limit=depth))
         # The query as typed: the analysed terms are stems, which mean nothing to the model.
         text = query.text.strip()
-        if not text or self.dense_weight <= 0:
+        if not text or not query.terms or self.dense_weight <= 0:
             return lexical[: query.limit]
         snap = self._current(session)
         allowed = self._mask(snap, query.collection_ids) & snap.has_vector
         if not allowed.any():
             return lexical[: query.limit]
+        if not lexical and not self._knows_a_word(text):
+            return []
         query_vector = self._query_vector(text)
         if query_vector is None:
             return lexical[: query.limit]
-        if len(lexical) >= RERANK_DEPTH:
+        if lexical:
             return self._rerank(snap, lexical, query_vector, allowed, query.limit)
+        # No word matched: only the meaning can find something.
         depth = max(query.limit, CANDIDATES)
-        return self._fuse(snap, lexical, snap.vectors @ query_vector, allowed, query.limit, depth)
+        return self._fuse(snap, [], snap.vectors @ query_vector, allowed, query.limit, depth)
+
+    def _knows_a_word(self, text: str) -> bool:
+        """Whether the model's vocabulary holds a word of the text whole (3 letters or more),
+        not only as pieces: without one, its vector is noise."""
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+            tokenizer.no_padding()  # the file pads to 128
+            self._tokenizer = tokenizer
+        tokens: list[str] = self._tokenizer.encode(text, add_special_tokens=False).tokens
+        for token, after in zip(tokens, [*tokens[1:], ""], strict=True):
+            if token.isalpha() and len(token) >= 3 and not after.startswith("##"):
+                return True
+        return False
 
     def _rerank(
         self,
