@@ -4,23 +4,14 @@ and the libraries that run it are installed (checked once, without importing the
 from __future__ import annotations
 
 import functools
-import importlib.util
 
-from essor.knowledge.embeddings.encoder import DenseUnavailableError, model_dir
+from essor.knowledge.embeddings.encoder import installed
 from essor.settings import Settings
-
-_LIBRARIES = ("tokenizers", "safetensors")
 
 
 @functools.cache
 def dense_installed() -> bool:
-    if any(importlib.util.find_spec(name) is None for name in _LIBRARIES):
-        return False
-    try:
-        model_dir()
-    except DenseUnavailableError:
-        return False
-    return True
+    return installed(("tokenizers", "safetensors"))
 
 
 def dense_enabled(settings: Settings) -> bool:

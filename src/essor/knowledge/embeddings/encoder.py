@@ -20,6 +20,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,6 +86,46 @@ class EncodeStats:
     @property
     def per_second(self) -> float:
         return self.texts / self.seconds if self.seconds > 0 else 0.0
+
+
+BatchRunner = Callable[[list[npt.NDArray[np.int64]]], Vectors]
+
+
+def encode_by_length(
+    tokenizer: Any, texts: list[str], dim: int, batch_tokens: int, run: BatchRunner
+) -> tuple[Vectors, EncodeStats]:
+    """Tokenise, then ``run`` batches of texts sorted by length, cut so that no batch pads
+    past ``batch_tokens`` (a batch's last text is its longest and sets its padded width);
+    the vectors come back in input order."""
+    started = time.perf_counter()
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    if not texts:
+        return out, EncodeStats()
+    encodings: list[Any] = tokenizer.encode_batch(texts)
+    ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
+    lengths = np.asarray([len(x) for x in ids])
+    order = np.argsort(lengths, kind="stable")
+    start = 0
+    while start < len(order):
+        stop = start + 1
+        while stop < len(order) and (stop + 1 - start) * lengths[order[stop]] <= batch_tokens:
+            stop += 1
+        batch = order[start:stop]
+        out[batch] = run([ids[i] for i in batch])
+        start = stop
+    stats = EncodeStats(len(texts), int(lengths.sum()), time.perf_counter() - started)
+    return out, stats
+
+
+def installed(modules: tuple[str, ...]) -> bool:
+    """Whether these modules and the model package's files are all installed."""
+    if any(importlib.util.find_spec(m) is None for m in modules):
+        return False
+    try:
+        model_dir()
+    except DenseUnavailableError:
+        return False
+    return True
 
 
 def _layer_norm(x: Vectors, gain: Vectors, bias: Vectors, eps: float) -> Vectors:
@@ -218,39 +259,11 @@ class MiniLMEncoder:
     # -- public -------------------------------------------------------------------------
     def encode(self, texts: list[str]) -> Vectors:
         """One unit vector per text, in input order; texts past 256 tokens are truncated."""
-        started = time.perf_counter()
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        encodings: list[Any] = self._tokenizer.encode_batch(texts)
-        ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
-        lengths = np.asarray([len(x) for x in ids])
-        order = np.argsort(lengths, kind="stable")
         with _one_blas_thread():
-            self._encode_sorted(ids, lengths, order, out)
-        self.stats = EncodeStats(
-            texts=len(texts), tokens=int(lengths.sum()), seconds=time.perf_counter() - started
-        )
+            out, self.stats = encode_by_length(
+                self._tokenizer, texts, self.dim, self.batch_tokens, self._encode_batch
+            )
         return out
-
-    def _encode_sorted(
-        self,
-        ids: list[npt.NDArray[np.int64]],
-        lengths: npt.NDArray[np.int64],
-        order: npt.NDArray[np.intp],
-        out: Vectors,
-    ) -> None:
-        start = 0
-        while start < len(order):
-            # Ascending lengths: a batch's last text is its longest and sets its padded width.
-            stop = start + 1
-            while (
-                stop < len(order) and (stop + 1 - start) * lengths[order[stop]] <= self.batch_tokens
-            ):
-                stop += 1
-            batch = order[start:stop]
-            out[batch] = self._encode_batch([ids[i] for i in batch])
-            start = stop
 
     # -- forward pass -------------------------------------------------------------------
     def _encode_batch(self, ids: list[npt.NDArray[np.int64]]) -> Vectors:

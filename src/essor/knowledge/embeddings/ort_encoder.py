@@ -17,7 +17,6 @@ import logging
 import math
 import os
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +32,8 @@ from essor.knowledge.embeddings.encoder import (
     EncodeStats,
     Vectors,
     _read_json,
+    encode_by_length,
+    installed,
     model_dir,
 )
 
@@ -53,14 +54,7 @@ DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
 
 def ort_available() -> bool:
     """Whether the ONNX encoder can run: its libraries and the model package are installed."""
-    modules = ("onnx", "onnxruntime", "tokenizers", "safetensors", MODEL_PACKAGE)
-    if any(importlib.util.find_spec(m) is None for m in modules):
-        return False
-    try:
-        model_dir()
-    except DenseUnavailableError:
-        return False
-    return True
+    return installed(("onnx", "onnxruntime", "tokenizers", "safetensors", MODEL_PACKAGE))
 
 
 def model_cache_dir() -> Path:
@@ -380,33 +374,10 @@ class OrtMiniLMEncoder:
     # -- public
     def encode(self, texts: list[str]) -> Vectors:
         """One unit vector per text, in input order; texts past 256 tokens are truncated."""
-        started = time.perf_counter()
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        encodings: list[Any] = self._tokenizer.encode_batch(texts)
-        ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
-        lengths = np.asarray([len(x) for x in ids])
-        for batch in self._batches(lengths):
-            out[batch] = self._run([ids[i] for i in batch])
-        self.stats = EncodeStats(
-            texts=len(texts), tokens=int(lengths.sum()), seconds=time.perf_counter() - started
+        out, self.stats = encode_by_length(
+            self._tokenizer, texts, self.dim, self.batch_tokens, self._run
         )
         return out
-
-    def _batches(self, lengths: npt.NDArray[np.int64]) -> Iterator[npt.NDArray[np.intp]]:
-        """Indices by ascending length, cut so that no batch pads past ``batch_tokens``."""
-        order = np.argsort(lengths, kind="stable")
-        start = 0
-        while start < len(order):
-            # A batch's last text is its longest and sets its padded width.
-            stop = start + 1
-            while (
-                stop < len(order) and (stop + 1 - start) * lengths[order[stop]] <= self.batch_tokens
-            ):
-                stop += 1
-            yield order[start:stop]
-            start = stop
 
     def _run(self, ids: list[npt.NDArray[np.int64]]) -> Vectors:
         width = max(len(x) for x in ids)

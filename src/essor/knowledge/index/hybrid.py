@@ -50,9 +50,6 @@ from essor.knowledge.index.state import current_generation
 
 log = logging.getLogger(__name__)
 
-# Lexical and dense candidates fetched per query before fusion, when the words match too few
-# chunks: deep enough that a chunk ranked low by one signal and high by the other meets both.
-CANDIDATES = 200
 # Lexical chunks re-ranked by their vectors when the words match at least that many.
 RERANK_DEPTH = 100
 QUERY_CACHE = 256
@@ -123,8 +120,7 @@ class HybridBackend:
         if lexical:
             return self._rerank(snap, lexical, query_vector, allowed, query.limit)
         # No word matched: only the meaning can find something.
-        depth = max(query.limit, CANDIDATES)
-        return self._fuse(snap, [], snap.vectors @ query_vector, allowed, query.limit, depth)
+        return self._by_meaning(snap, query_vector, allowed, query.limit)
 
     def _knows_a_word(self, text: str) -> bool:
         """Whether the model's vocabulary holds a word of the text whole (3 letters or more),
@@ -170,49 +166,31 @@ class HybridBackend:
             out.append(replace(hit, score=min(hit.score / best, floor)))
         return out
 
-    def _fuse(
+    def _by_meaning(
         self,
         snap: _DenseSnapshot,
-        lexical: list[IndexHit],
-        cosine: npt.NDArray[np.float32],
+        query_vector: npt.NDArray[np.float32],
         allowed: Mask,
         limit: int,
-        depth: int,
     ) -> list[IndexHit]:
-        dense_rows = np.flatnonzero(allowed)
-        if len(dense_rows) > depth:
-            top = np.argpartition(-cosine[dense_rows], depth - 1)[:depth]
-            dense_rows = dense_rows[top]
-        best = lexical[0].score if lexical and lexical[0].score > 0 else 1.0
-        by_chunk = {h.chunk_id: h for h in lexical}
-        scores: dict[int, float] = {h.chunk_id: h.score / best for h in lexical}
-        docs: dict[int, int] = {h.chunk_id: h.document_id for h in lexical}
-        # Lexical hits with a vector get their dense part (the chunk may also be a dense one).
-        ids = np.fromiter(scores, dtype=np.int64, count=len(scores))
-        rows = np.searchsorted(snap.chunk_ids, ids)
-        rows = np.minimum(rows, max(len(snap.chunk_ids) - 1, 0))
-        for cid, row in zip(ids.tolist(), rows.tolist(), strict=True):
-            if len(snap.chunk_ids) and snap.chunk_ids[row] == cid and allowed[row]:
-                scores[cid] += self.dense_weight * float(cosine[row])
-        for row in dense_rows.tolist():
-            cid = int(snap.chunk_ids[row])
-            if cid not in by_chunk:
-                scores[cid] = self.dense_weight * float(cosine[row])
-                docs[cid] = int(snap.chunk_docs[row])
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        out: list[IndexHit] = []
-        for cid, score in ranked:
-            hit = by_chunk.get(cid)
-            out.append(
-                IndexHit(
-                    chunk_id=cid,
-                    document_id=docs[cid],
-                    score=score,
-                    chunk_score=hit.chunk_score if hit else 0.0,
-                    doc_score=hit.doc_score if hit else 0.0,
-                )
+        """The allowed chunks nearest the question, when none shares a word with it."""
+        rows = np.flatnonzero(allowed)
+        cosine = snap.vectors[rows] @ query_vector
+        if len(rows) > limit:
+            top = np.argpartition(-cosine, limit - 1)[:limit]
+            rows, cosine = rows[top], cosine[top]
+        ids = snap.chunk_ids[rows]
+        order = np.lexsort((ids, -cosine)).tolist()
+        return [
+            IndexHit(
+                chunk_id=int(ids[i]),
+                document_id=int(snap.chunk_docs[rows[i]]),
+                score=self.dense_weight * float(cosine[i]),
+                chunk_score=0.0,
+                doc_score=0.0,
             )
-        return out
+            for i in order
+        ]
 
     def _query_vector(self, text: str) -> npt.NDArray[np.float32] | None:
         cached = self._query_vectors.get(text)
