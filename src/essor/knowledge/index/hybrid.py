@@ -126,9 +126,15 @@ class HybridBackend:
         """Whether the model's vocabulary holds a word of the text whole (3 letters or more),
         not only as pieces: without one, its vector is noise."""
         if self._tokenizer is None:
-            from tokenizers import Tokenizer
+            try:
+                from tokenizers import Tokenizer
 
-            tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+                path = model_dir() / "tokenizer.json"
+            except (ImportError, DenseUnavailableError) as exc:
+                # Vectors stored earlier, model gone since: search answers lexically.
+                log.error("dense retrieval is on but unavailable (%s)", exc)
+                return False
+            tokenizer = Tokenizer.from_file(str(path))
             tokenizer.no_padding()  # the file pads to 128
             self._tokenizer = tokenizer
         tokens: list[str] = self._tokenizer.encode(text, add_special_tokens=False).tokens
