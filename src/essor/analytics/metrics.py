@@ -230,8 +230,9 @@ def organisation_metrics(
     weekly = weekly_active_people(session, period.end, ids)
     first_days = first_active_days(session, ids, period.end)
 
-    def people_of(department_id: int) -> dict[str, int]:
-        return {w: n for (w, d), n in people.items() if d == department_id}
+    people_of: dict[int, dict[str, int]] = {}
+    for (workflow_id, department_id), n in people.items():
+        people_of.setdefault(department_id, {})[workflow_id] = n
 
     def trend(department_id: int) -> Sustainability:
         return sustainability(weekly[department_id], first_days.get(department_id))
@@ -267,7 +268,7 @@ def organisation_metrics(
             )
             continue
         sums = _scope_sums(day_sums, d.id)
-        diverse = _diversity(sums, people_of(d.id), registry, settings)
+        diverse = _diversity(sums, people_of.get(d.id, {}), registry, settings)
         rows.append(
             DepartmentMetrics(
                 d.id,
@@ -319,7 +320,7 @@ def organisation_metrics(
             thresholds,
         )
     scope_sums = _scope_sums(day_sums, None if department is None else scope_id)
-    scope_people = people_of(scope_id)
+    scope_people = people_of.get(scope_id, {})
     diverse = _diversity(scope_sums, scope_people, registry, settings)
     cohorts = None
     if department is not None and with_cohorts:

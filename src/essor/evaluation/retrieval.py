@@ -104,8 +104,9 @@ def evaluate(
         embed_progress=embed_progress,
         embed_total=embed_total,
     )
-    if dense_enabled(settings):
-        # Vectors of text already embedded are reused, so a re-run only embeds what changed.
+    if dense_enabled(settings) and not (summary.count("added") or summary.count("updated")):
+        # Ingest embedded its new chunks itself; this catches up a database ingested while
+        # dense search was off (text already embedded is never embedded again).
         embed_pending(settings, embed_progress, total=embed_total)
     runs: list[Ranked] = []
     doc_rows: list[dict[str, float]] = []
